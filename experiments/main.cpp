@@ -1,0 +1,63 @@
+// spikebar: the single CLI binary. Dispatches to a subcommand; turns bad input
+// (config_error, io_error) into one line on stderr and exit code 2.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <iostream>
+
+#include "common/errors.hpp"
+#include "experiments/commands.hpp"
+
+namespace {
+
+struct subcommand {
+    const char* name;
+    int (*run)(const experiments::args&);
+    const char* help;
+};
+
+const subcommand subcommands[] = {
+    {"train", experiments::cmd_train, "train an SNN (or ANN) from a config; writes model.h5"},
+    {"eval", experiments::cmd_eval, "evaluate a model on the test set at every timestep 1..T"},
+    {"config", experiments::cmd_config, "config --dump: every key with default, unit, meaning"},
+    {"crossbar", experiments::cmd_crossbar, "crossbar solve: column and source currents of a crossbar"},
+};
+
+void print_usage(std::FILE* f) {
+    std::fprintf(f, "usage: spikebar <command> [options]   (spikebar <command> --help)\n\ncommands:\n");
+    for (const auto& c : subcommands) std::fprintf(f, "  %-10s %s\n", c.name, c.help);
+    std::fprintf(f, "\n  --help     this text\n  --version  version and git revision\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        print_usage(stderr);
+        return 2;
+    }
+    const std::string cmd = argv[1];
+    if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+        print_usage(stdout);
+        return 0;
+    }
+    if (cmd == "--version") {
+        std::printf("spikebar %s (git %s)\n", SPIKEBAR_VERSION, SPIKEBAR_GIT_REV);
+        return 0;
+    }
+    try {
+        for (const auto& c : subcommands) {
+            if (cmd == c.name) return c.run(experiments::args(argv + 2, argv + argc));
+        }
+        throw spikebar::config_error("unknown command '" + cmd + "': expected one of train, eval, config, crossbar (see spikebar --help)");
+    } catch (const spikebar::config_error& e) {
+        std::fprintf(stderr, "spikebar: config error: %s\n", e.what());
+        return 2;
+    } catch (const spikebar::io_error& e) {
+        std::fprintf(stderr, "spikebar: file error: %s\n", e.what());
+        return 2;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "spikebar: internal error: %s\n", e.what());
+        return 1;
+    }
+}
