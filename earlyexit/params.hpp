@@ -1,0 +1,45 @@
+// [earlyexit]: which temporal early-exit policy decides when a sample stops, and its knobs.
+// The policies themselves are in earlyexit/<policy>.hpp; docs/earlyexit.md gives every rule.
+// The struct is plain so the INI layer can bind one key per field; validate() is the one check.
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace earlyexit {
+
+enum class policy_kind { fixed, confidence, entropy, margin, patience, oracle, seenn2 };
+
+// Parses a policy name; throws spikebar::config_error naming earlyexit.policy.
+policy_kind parse_policy_kind(const std::string& name);
+const char* policy_name(policy_kind kind);
+
+struct earlyexit_params {
+    std::string policy = "confidence";  // fixed|confidence|entropy|margin|patience|oracle|seenn2
+    int t_max = 4;                      // T_max: every sample exits by this timestep [timesteps]
+    int fixed_t = 0;                    // exit step of the fixed policy, 0 = t_max [timesteps]
+    double alpha = 0.9;                 // confidence: exit when max softmax(S_t/tau) >= alpha [1]
+    double temperature = 1.0;           // tau: softmax temperature for confidence, entropy and
+                                        // margin [logit units]
+    double entropy_threshold = 0.1;     // entropy: exit when H(softmax)/ln K <= this [1]
+    double margin_delta = 0.5;          // margin: exit when top-1 minus top-2 prob >= this [1]
+    int patience_k = 2;                 // patience: exit when argmax S_t has stayed the same for
+                                        // k consecutive steps after it was first seen [timesteps]
+    double seenn2_beta = 1.0;           // SEENN-II: reward of a wrong answer is -beta [1]
+    std::uint64_t seenn2_seed = 1;      // SEENN-II: key of the REINFORCE action draws [1]
+
+    // Throws spikebar::config_error("earlyexit.<key> = <value>: must be ...").
+    void validate() const;
+    policy_kind kind() const { return parse_policy_kind(policy); }
+    // The exit step of the fixed policy after resolving fixed_t = 0 to t_max.
+    int fixed_steps() const { return fixed_t == 0 ? t_max : fixed_t; }
+};
+
+// The single knob a threshold sweep varies for a policy: "fixed_t", "alpha",
+// "entropy_threshold", "margin_delta" or "patience_k". Throws config_error for oracle and
+// seenn2, which have none.
+const char* threshold_key(policy_kind kind);
+// A copy of p with its sweep knob set to value (integer knobs must get an integer value),
+// validated. Throws config_error naming the key when the value is out of range.
+earlyexit_params with_threshold(const earlyexit_params& p, double value);
+
+}  // namespace earlyexit
