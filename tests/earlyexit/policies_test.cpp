@@ -75,9 +75,23 @@ TEST_CASE("patience counts repeats of the argmax after its first appearance") {
     CHECK(exit_step(patience_policy(1), o, 6, 3) == 3);
     CHECK(exit_step(patience_policy(2), o, 6, 3) == 4);
     CHECK(exit_step(patience_policy(3), o, 6, 3) == 6);  // never reaches 3: T_max
-    // Ties go to the lowest index: S = [1, 1, 0] twice -> argmax 0, 0 -> exit at t = 2.
-    const std::vector<float> tie = {1, 1, 0,  0, 0, 0,  0, 0, 0};
-    CHECK(exit_step(patience_policy(1), tie, 3, 3) == 2);
+    // Ties go to the lowest index: S = [1, 1, 0], [1, 1.5, 0], [1, 1.5, 0] -> argmax 0, 1, 1
+    // -> counter 0, 0, 1 -> exit at t = 3 (a highest-index rule would give 1, 1 and t = 2).
+    const std::vector<float> tie = {1, 1, 0,  0, 0.5f, 0,  0, 0, 0};
+    CHECK(exit_step(patience_policy(1), tie, 3, 3) == 3);
+    const float s[] = {2, 7, 7, 7};
+    CHECK(argmax_row(s, 4) == 1);
+}
+
+TEST_CASE("normalized entropy stays in [0, 1] where rounding would push it past 1") {
+    // Found by search: for this near-uniform K = 2 row, (ln Z - dot / Z) / ln 2 evaluates to
+    // 1 + 2^-52 before the clamp; threshold 1 must still fire.
+    const std::vector<float> o = {-0x1.d602ccp-25f, -0x1.53eadep-24f};
+    const softmax_scores sc = score_row(o.data(), 2, 1.0, true);
+    CHECK(normalized_entropy(sc, 2) == 1.0);
+    CHECK(exit_step(entropy_policy(1.0, 1.0), repeat(o, 3), 3, 2) == 1);
+    const std::vector<float> uniform(5, 0.25f);
+    CHECK(normalized_entropy(score_row(uniform.data(), 5, 1.0, true), 5) == 1.0);
 }
 
 TEST_CASE("preset exits at the step written into its state") {
