@@ -1,0 +1,368 @@
+#include "crossbar/chip.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <exception>
+#include <stdexcept>
+#include <string>
+
+#include "common/rng.hpp"
+#include "crossbar/device.hpp"
+#include "crossbar/ir_drop.hpp"
+#include "crossbar/normal.hpp"
+
+namespace crossbar {
+
+void chip_params::validate() const {
+    crossbar.validate();
+    device.validate();
+    wires.validate();
+    adc.validate();
+}
+
+namespace {
+
+constexpr int max_tile = 512;  // tile_rows, tile_cols <= 512 (crossbar_params::validate)
+
+void check_layer(const layer_matrix& m, std::size_t index) {
+    const std::string where = "crossbar layer " + std::to_string(index) + ": ";
+    if (m.in < 1 || m.out < 1)
+        throw std::invalid_argument(where + "in and out must be >= 1, got " +
+                                    std::to_string(m.in) + " x " + std::to_string(m.out));
+    if (m.weight.size() != std::size_t(m.in) * std::size_t(m.out))
+        throw std::invalid_argument(where + "weight holds " + std::to_string(m.weight.size()) +
+                                    " values, in * out = " + std::to_string(long(m.in) * m.out));
+    if (!m.bias.empty() && m.bias.size() != std::size_t(m.out))
+        throw std::invalid_argument(where + "bias holds " + std::to_string(m.bias.size()) +
+                                    " values, out = " + std::to_string(m.out));
+    if (!(m.input_max > 0))
+        throw std::invalid_argument(where + "input_max must be > 0");
+}
+
+}  // namespace
+
+chip::chip(const std::vector<layer_matrix>& layers, const chip_params& p, std::uint64_t seed,
+           std::uint64_t chip_index)
+    : p_(p), seed_(seed), chip_index_(chip_index) {
+    p_.validate();
+    const crossbar_params& xp = p_.crossbar;
+    const int R = xp.tile_rows, C = xp.tile_cols;
+    const bool diff = xp.mapping == mapping_scheme::differential;
+    const int opt = diff ? C / 2 : C - 1;
+    const double v_read = xp.v_read_v;
+
+    struct job {
+        int layer, rt, ct;
+    };
+    std::vector<job> jobs;
+    std::vector<weight_mapper> mappers(layers.size());
+    layers_.resize(layers.size());
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+        const layer_matrix& m = layers[l];
+        check_layer(m, l);
+        layer_data& L = layers_[l];
+        layer_layout& lay = L.layout;
+        lay.in = m.in;
+        lay.out = m.out;
+        lay.bias_row = xp.bias == bias_mode::row && !m.bias.empty();
+        lay.logical_rows = m.in + (lay.bias_row ? 1 : 0);
+        lay.row_tiles = (lay.logical_rows + R - 1) / R;
+        lay.outputs_per_tile = opt;
+        lay.col_tiles = (m.out + opt - 1) / opt;
+        double w_max = clip_magnitude(m.weight.data(), m.weight.size(), xp.weight_clip_percentile);
+        if (!(w_max > 0)) w_max = 1;  // all-zero layer: any scale maps it to G_off
+        lay.w_max = w_max;
+        mappers[l] = weight_mapper{w_max, p_.device, xp.mapping};
+        lay.output_scale = mappers[l].weight_per_siemens() / v_read *
+                           (m.binary_input ? 1.0 : double(m.input_max));
+        L.binary_input = m.binary_input;
+        L.input_max = m.input_max;
+        L.bias_digital.assign(m.out, 0.0f);
+        if (!lay.bias_row && !m.bias.empty()) L.bias_digital = m.bias;
+        L.tiles.resize(std::size_t(lay.row_tiles) * lay.col_tiles);
+        for (int rt = 0; rt < lay.row_tiles; ++rt)
+            for (int ct = 0; ct < lay.col_tiles; ++ct) jobs.push_back({int(l), rt, ct});
+    }
+
+    const double sigma = p_.device.read_noise_sigma;
+    std::exception_ptr error;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (std::size_t jn = 0; jn < jobs.size(); ++jn) {
+        try {
+            const job jb = jobs[jn];
+            const layer_matrix& m = layers[jb.layer];
+            layer_data& L = layers_[jb.layer];
+            const layer_layout& lay = L.layout;
+            const weight_mapper& map = mappers[jb.layer];
+            const std::uint64_t tile_index = std::uint64_t(jb.rt) * lay.col_tiles + jb.ct;
+            tile& t = L.tiles[tile_index];
+            t.row0 = jb.rt * R;
+            t.rows_used = std::min(R, lay.logical_rows - t.row0);
+            t.out0 = jb.ct * opt;
+            t.outs_used = std::min(opt, lay.out - t.out0);
+
+            // Targets: unused devices sit at G_off; the offset reference column at G_ref.
+            std::vector<double> g(std::size_t(R) * C, p_.device.g_off_s);
+            const double bias_level = m.binary_input ? 1.0 : double(m.input_max);
+            for (int i = 0; i < t.rows_used; ++i) {
+                const int lr = t.row0 + i;
+                for (int o = 0; o < t.outs_used; ++o) {
+                    const int lo = t.out0 + o;
+                    const double w = lr < m.in ? double(m.weight[std::size_t(lr) * m.out + lo])
+                                               : double(m.bias[lo]) / bias_level;
+                    double gp, gn;
+                    map.targets(w, &gp, &gn);
+                    if (diff) {
+                        g[std::size_t(i) * C + 2 * o] = gp;
+                        g[std::size_t(i) * C + 2 * o + 1] = gn;
+                    } else {
+                        g[std::size_t(i) * C + o] = gp;
+                    }
+                }
+                if (!diff) g[std::size_t(i) * C + C - 1] = map.reference_s();
+            }
+            for (int i = 0; i < R; ++i)
+                for (int j = 0; j < C; ++j) {
+                    double& gij = g[std::size_t(i) * C + j];
+                    gij = program_device(gij, p_.device,
+                                         device_key{seed_, chip_index_, std::uint64_t(jb.layer),
+                                                    tile_index, i, j});
+                }
+
+            const transfer tr = build_transfer(g.data(), R, C, p_.wires);
+            t.g_s = std::move(g);
+            const int nr = t.rows_used, no = t.outs_used;
+            t.k_a.resize(std::size_t(nr) * no);
+            if (sigma > 0) t.q_a2.resize(std::size_t(nr) * no);
+            std::vector<double> col_abs(no, 0.0);
+            const double s2v2 = sigma * sigma * v_read * v_read;
+            for (int i = 0; i < nr; ++i) {
+                for (int o = 0; o < no; ++o) {
+                    const int jp = diff ? 2 * o : o, jn2 = diff ? 2 * o + 1 : C - 1;
+                    const double mp = tr.m_s(jp, i), mn = tr.m_s(jn2, i);
+                    const double k = (mp - mn) * v_read;
+                    t.k_a[std::size_t(i) * no + o] = float(k);
+                    col_abs[o] += std::abs(k);
+                    if (sigma > 0)
+                        t.q_a2[std::size_t(i) * no + o] =
+                            float(s2v2 * (diff ? mp * mp + mn * mn : mp * mp));
+                }
+            }
+            if (sigma > 0 && !diff) {
+                t.q_ref_a2.resize(nr);
+                for (int i = 0; i < nr; ++i) {
+                    const double mr = tr.m_s(C - 1, i);
+                    t.q_ref_a2[i] = float(s2v2 * mr * mr);
+                }
+            }
+            t.e_j.resize(std::size_t(nr) * nr);
+            const double ev = p_.crossbar.t_read_s * v_read * v_read;
+            for (int i = 0; i < nr; ++i)
+                for (int k = 0; k < nr; ++k) t.e_j[std::size_t(i) * nr + k] = float(ev * tr.s_s(i, k));
+            t.worst_a = *std::max_element(col_abs.begin(), col_abs.end());
+            const double fs = p_.adc.range == adc_range::fixed
+                                  ? p_.adc.fixed_range_a
+                                  : (t.worst_a > 0 ? t.worst_a : p_.adc.fixed_range_a);
+            t.adc = adc_converter(p_.adc.bits, fs);
+        } catch (...) {
+#pragma omp critical(crossbar_chip_error)
+            if (!error) error = std::current_exception();
+        }
+    }
+    if (error) std::rethrow_exception(error);
+}
+
+const tile& chip::tile_at(int layer, int row_tile, int col_tile) const {
+    const layer_data& L = layers_.at(layer);
+    if (row_tile < 0 || row_tile >= L.layout.row_tiles || col_tile < 0 ||
+        col_tile >= L.layout.col_tiles)
+        throw std::out_of_range("crossbar tile index out of range");
+    return L.tiles[std::size_t(row_tile) * L.layout.col_tiles + col_tile];
+}
+
+void chip::calibrate_adc(int layer, const float* x, std::size_t n_vectors) {
+    layer_data& L = layers_.at(layer);
+    const layer_layout& lay = L.layout;
+    const int R = p_.crossbar.tile_rows;
+    std::array<int, max_tile> act;
+    std::array<float, max_tile> lev;
+    std::array<float, max_tile> acc;
+    for (std::size_t v = 0; v < n_vectors; ++v) {
+        const float* xv = x + v * std::size_t(lay.in);
+        for (int rt = 0; rt < lay.row_tiles; ++rt) {
+            int n = 0;
+            const int row0 = rt * R, rows = std::min(R, lay.logical_rows - row0);
+            for (int i = 0; i < rows; ++i) {
+                const int lr = row0 + i;
+                const float d = lr >= lay.in ? 1.0f
+                                : L.binary_input ? (xv[lr] != 0 ? 1.0f : 0.0f)
+                                                 : dac_level(xv[lr], L.input_max, p_.crossbar.dac_bits);
+                if (d != 0) {
+                    act[n] = i;
+                    lev[n++] = d;
+                }
+            }
+            if (n == 0) continue;
+            for (int ct = 0; ct < lay.col_tiles; ++ct) {
+                tile& t = L.tiles[std::size_t(rt) * lay.col_tiles + ct];
+                const int no = t.outs_used;
+                std::fill(acc.begin(), acc.begin() + no, 0.0f);
+                for (int a = 0; a < n; ++a) {
+                    const float* kr = t.k_a.data() + std::size_t(act[a]) * no;
+                    const float la = lev[a];
+                    for (int o = 0; o < no; ++o) acc[o] += la * kr[o];
+                }
+                for (int o = 0; o < no; ++o)
+                    t.calib_max_a = std::max(t.calib_max_a, double(std::abs(acc[o])));
+            }
+        }
+    }
+    if (p_.adc.range != adc_range::calibrated) return;
+    for (tile& t : L.tiles)
+        if (t.calib_max_a > 0) t.adc = adc_converter(p_.adc.bits, p_.adc.headroom * t.calib_max_a);
+}
+
+void chip::read_row_tile(const layer_data& L, int layer, int rt, const int* act, const float* lev,
+                         int n, float* y, const read_key* key, mvm_counts* counts) const {
+    const layer_layout& lay = L.layout;
+    const bool noise = p_.device.read_noise_sigma > 0;
+    const bool binary = L.binary_input;
+    std::array<float, max_tile> acc;
+    std::array<float, max_tile> var;
+    for (int ct = 0; ct < lay.col_tiles; ++ct) {
+        const std::size_t tile_index = std::size_t(rt) * lay.col_tiles + ct;
+        const tile& t = L.tiles[tile_index];
+        const int no = t.outs_used;
+        float* __restrict a_out = acc.data();
+        std::fill(a_out, a_out + no, 0.0f);
+        if (binary) {
+            for (int a = 0; a < n; ++a) {
+                const float* __restrict kr = t.k_a.data() + std::size_t(act[a]) * no;
+                for (int o = 0; o < no; ++o) a_out[o] += kr[o];
+            }
+        } else {
+            for (int a = 0; a < n; ++a) {
+                const float* __restrict kr = t.k_a.data() + std::size_t(act[a]) * no;
+                const float la = lev[a];
+                for (int o = 0; o < no; ++o) a_out[o] += la * kr[o];
+            }
+        }
+        if (noise) {
+            float* __restrict v_out = var.data();
+            std::fill(v_out, v_out + no, 0.0f);
+            float var_ref = 0;
+            for (int a = 0; a < n; ++a) {
+                const float* __restrict qr = t.q_a2.data() + std::size_t(act[a]) * no;
+                const float l2 = binary ? 1.0f : lev[a] * lev[a];
+                for (int o = 0; o < no; ++o) v_out[o] += l2 * qr[o];
+                if (!t.q_ref_a2.empty()) var_ref += l2 * t.q_ref_a2[act[a]];
+            }
+            const spikebar::counter_rng rng{seed_,       std::uint64_t(stream::read_noise),
+                                            chip_index_, key->sample,
+                                            key->timestep, std::uint64_t(layer),
+                                            tile_index,  key->read};
+            const float ref = t.q_ref_a2.empty() ? 0.0f
+                                                 : std::sqrt(var_ref) * float(fast_normal(rng, no));
+            for (int o = 0; o < no; ++o)
+                a_out[o] += std::sqrt(v_out[o]) * float(fast_normal(rng, o)) - ref;
+        }
+        float* __restrict yo = y + t.out0;
+        for (int o = 0; o < no; ++o) yo[o] += t.adc.convert(a_out[o]);
+        if (counts) {
+            ++counts->tile_reads;
+            counts->row_activations += std::uint64_t(n);
+            if (!binary) counts->dac_conversions += std::uint64_t(n);
+            counts->adc_conversions += std::uint64_t(no);
+            const int nr = t.rows_used;
+            double e = 0;
+            for (int a = 0; a < n; ++a) {
+                const float* er = t.e_j.data() + std::size_t(act[a]) * nr;
+                double row = 0;
+                if (binary)
+                    for (int b = 0; b < n; ++b) row += double(er[act[b]]);
+                else
+                    for (int b = 0; b < n; ++b) row += double(er[act[b]]) * double(lev[b]);
+                e += binary ? row : row * double(lev[a]);
+            }
+            counts->read_energy_j += e;
+        }
+    }
+}
+
+void chip::finish(const layer_data& L, float* y) const {
+    const float scale = float(L.layout.output_scale);
+    for (int o = 0; o < L.layout.out; ++o) y[o] = y[o] * scale + L.bias_digital[o];
+}
+
+void chip::mvm(int layer, const float* x, float* y, read_key key, mvm_counts* counts) const {
+    const layer_data& L = layers_[layer];
+    const layer_layout& lay = L.layout;
+    const int R = p_.crossbar.tile_rows;
+    std::array<int, max_tile> act;
+    std::array<float, max_tile> lev;
+    std::fill(y, y + lay.out, 0.0f);
+    for (int rt = 0; rt < lay.row_tiles; ++rt) {
+        int n = 0;
+        const int row0 = rt * R, rows = std::min(R, lay.logical_rows - row0);
+        if (L.binary_input) {
+            const int real = std::min(rows, lay.in - row0);
+            for (int i = 0; i < real; ++i)
+                if (x[row0 + i] != 0) act[n++] = i;
+            if (real < rows) act[n++] = real;  // bias row, always driven
+        } else {
+            for (int i = 0; i < rows; ++i) {
+                const int lr = row0 + i;
+                const float d =
+                    lr >= lay.in ? 1.0f : dac_level(x[lr], L.input_max, p_.crossbar.dac_bits);
+                if (d != 0) {
+                    act[n] = i;
+                    lev[n++] = d;
+                }
+            }
+        }
+        if (n > 0) read_row_tile(L, layer, rt, act.data(), lev.data(), n, y, &key, counts);
+    }
+    finish(L, y);
+}
+
+void chip::mvm(int layer, const float* x, float* y, read_key key, double* read_energy_j) const {
+    if (!read_energy_j) {
+        mvm(layer, x, y, key, static_cast<mvm_counts*>(nullptr));
+        return;
+    }
+    mvm_counts c;
+    mvm(layer, x, y, key, &c);
+    *read_energy_j += c.read_energy_j;
+}
+
+void chip::mvm_spikes(int layer, const std::int32_t* active, int n_active, float* y, read_key key,
+                      mvm_counts* counts) const {
+    const layer_data& L = layers_[layer];
+    const layer_layout& lay = L.layout;
+    if (!L.binary_input) throw std::logic_error("crossbar mvm_spikes on an analog-input layer");
+    const int R = p_.crossbar.tile_rows;
+    std::array<int, max_tile> act;
+    std::fill(y, y + lay.out, 0.0f);
+    int a = 0;
+    for (int rt = 0; rt < lay.row_tiles; ++rt) {
+        const int row0 = rt * R, row_end = std::min(row0 + R, lay.in);
+        int n = 0;
+        while (a < n_active && active[a] < row_end) act[n++] = active[a++] - row0;
+        if (lay.bias_row && lay.in >= row0 && lay.in < row0 + R) act[n++] = lay.in - row0;
+        if (n > 0) read_row_tile(L, layer, rt, act.data(), nullptr, n, y, &key, counts);
+    }
+    finish(L, y);
+}
+
+double chip::tile_read_energy_j(int layer, int row_tile, int col_tile, const double* v_v) const {
+    const tile& t = tile_at(layer, row_tile, col_tile);
+    const double v_read = p_.crossbar.v_read_v;
+    double e = 0;
+    for (int i = 0; i < t.rows_used; ++i)
+        for (int k = 0; k < t.rows_used; ++k)
+            e += double(t.e_j[std::size_t(i) * t.rows_used + k]) * v_v[i] * v_v[k];
+    return e / (v_read * v_read);
+}
+
+}  // namespace crossbar
