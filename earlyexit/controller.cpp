@@ -23,15 +23,17 @@ void exit_controller::begin(int n, const std::int32_t* init_state) {
     for (int i = 0; i < n; ++i) {
         std::int32_t* row = state_.data() + static_cast<std::ptrdiff_t>(i) * words_;
         if (init_state)
-            for (int w = 0; w < words_; ++w) row[w] = init_state[static_cast<std::ptrdiff_t>(i) * words_ + w];
+            for (int w = 0; w < words_; ++w)
+                row[w] = init_state[static_cast<std::ptrdiff_t>(i) * words_ + w];
         else
             policy_.init_state(row);
     }
+    flags_.resize(n);
     exit_t_.assign(n, 0);
     prediction_.assign(n, -1);
 }
 
-const flag_vector& exit_controller::step(logits_cref o) {
+Eigen::Map<const flag_vector> exit_controller::step(logits_cref o) {
     const int n = n_active();
     if (t_ >= t_max_) throw std::logic_error("exit_controller::step: past t_max");
     if (o.rows() != n || o.cols() != k_)
@@ -42,9 +44,9 @@ const flag_vector& exit_controller::step(logits_cref o) {
     // S_t = S_{t-1} + O_t: elementwise float adds, the same whatever the vector width.
     auto s = s_.topRows(n);
     s += o;
-    flags_.resize(n);
-    policy_.decide(t_, s, state_.topRows(n), flags_);
-    if (t_ >= t_max_) flags_.setConstant(1);
+    auto flags = flags_.head(n);
+    policy_.decide(t_, s, state_.topRows(n), flags);
+    if (t_ >= t_max_) flags.setOnes();
     for (int r = 0; r < n; ++r) {
         if (!flags_[r]) continue;
         const int i = active_[r];
@@ -55,7 +57,7 @@ const flag_vector& exit_controller::step(logits_cref o) {
     compact_rows(s_.data(), n, k_, flags_.data());
     compact_rows(state_.data(), n, words_, flags_.data());
     active_.resize(kept);
-    return flags_;
+    return Eigen::Map<const flag_vector>(flags_.data(), n);
 }
 
 }  // namespace earlyexit

@@ -52,7 +52,8 @@ public:
 
     // One timestep: o = O_t of the active samples in active() order, [n_active x K]. Returns
     // the exit flags of this step in the pre-step active order (valid until the next call).
-    const flag_vector& step(logits_cref o);
+    // Allocates nothing: every buffer was sized by begin().
+    Eigen::Map<const flag_vector> step(logits_cref o);
 
     int t() const { return t_; }
     int n_active() const { return static_cast<int>(active_.size()); }
@@ -68,9 +69,9 @@ private:
     int k_, t_max_, words_;
     int t_ = 0;
     std::vector<int> active_;
-    row_matrix_f s_;       // S_t of the active samples [n_active x K], capacity n
-    state_matrix state_;   // [n_active x words], capacity n
-    flag_vector flags_;    // [n_active before the step]
+    row_matrix_f s_;      // S_t of the active samples [n_active x K], capacity n
+    state_matrix state_;  // [n_active x words], capacity n
+    flag_vector flags_;   // first n_active entries: this step's flags, capacity n
     std::vector<int> exit_t_, prediction_;
 };
 

@@ -28,7 +28,8 @@ replay_result replay_oracle(const run_view& run) {
 std::vector<frontier_point> oracle_frontier(const run_view& run) {
     const std::vector<std::uint8_t> c = correctness_table(run);
     const auto energy = [&](int i, int t) {
-        return run.energy_cum ? run.energy_cum[static_cast<std::size_t>(i) * run.t_max + t - 1] : 0.0;
+        return run.energy_cum ? run.energy_cum[static_cast<std::size_t>(i) * run.t_max + t - 1]
+                              : 0.0;
     };
     long long base_t = run.n;  // every sample runs at least one step
     double base_e = 0.0;

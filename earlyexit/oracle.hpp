@@ -28,9 +28,9 @@ std::vector<std::int32_t> oracle_exit_steps(const run_view& run);
 replay_result replay_oracle(const run_view& run);
 
 struct frontier_point {
-    int correct = 0;             // m samples right
-    long long total_t = 0;       // minimal sum of exit steps for m right [timesteps]
-    double total_energy = 0;     // minimal sum of energies for m right [pJ]
+    int correct = 0;          // m samples right
+    long long total_t = 0;    // minimal sum of exit steps for m right [timesteps]
+    double total_energy = 0;  // minimal sum of energies for m right [pJ]
 };
 
 // Rows m = 0 .. M, M = number of samples right at some step, increasing in cost.

@@ -20,22 +20,28 @@ std::string fmt(double v) {
     throw spikebar::config_error(std::string("earlyexit.") + key + " = " + value + ": " + rule);
 }
 
-constexpr policy_kind all_kinds[] = {policy_kind::fixed,    policy_kind::confidence,
-                                     policy_kind::entropy,  policy_kind::margin,
-                                     policy_kind::patience, policy_kind::oracle,
-                                     policy_kind::seenn2};
+constexpr policy_kind all_kinds[] = {
+    policy_kind::fixed,    policy_kind::confidence, policy_kind::entropy, policy_kind::margin,
+    policy_kind::patience, policy_kind::oracle,     policy_kind::seenn2};
 
 }  // namespace
 
 const char* policy_name(policy_kind kind) {
     switch (kind) {
-        case policy_kind::fixed: return "fixed";
-        case policy_kind::confidence: return "confidence";
-        case policy_kind::entropy: return "entropy";
-        case policy_kind::margin: return "margin";
-        case policy_kind::patience: return "patience";
-        case policy_kind::oracle: return "oracle";
-        case policy_kind::seenn2: return "seenn2";
+        case policy_kind::fixed:
+            return "fixed";
+        case policy_kind::confidence:
+            return "confidence";
+        case policy_kind::entropy:
+            return "entropy";
+        case policy_kind::margin:
+            return "margin";
+        case policy_kind::patience:
+            return "patience";
+        case policy_kind::oracle:
+            return "oracle";
+        case policy_kind::seenn2:
+            return "seenn2";
     }
     return "?";
 }
@@ -67,13 +73,19 @@ void earlyexit_params::validate() const {
 
 const char* threshold_key(policy_kind kind) {
     switch (kind) {
-        case policy_kind::fixed: return "fixed_t";
-        case policy_kind::confidence: return "alpha";
-        case policy_kind::entropy: return "entropy_threshold";
-        case policy_kind::margin: return "margin_delta";
-        case policy_kind::patience: return "patience_k";
+        case policy_kind::fixed:
+            return "fixed_t";
+        case policy_kind::confidence:
+            return "alpha";
+        case policy_kind::entropy:
+            return "entropy_threshold";
+        case policy_kind::margin:
+            return "margin_delta";
+        case policy_kind::patience:
+            return "patience_k";
         case policy_kind::oracle:
-        case policy_kind::seenn2: break;
+        case policy_kind::seenn2:
+            break;
     }
     fail("policy", policy_name(kind), "has no threshold to sweep");
 }
@@ -88,13 +100,24 @@ earlyexit_params with_threshold(const earlyexit_params& p, double value) {
         return static_cast<int>(value);
     };
     switch (kind) {
-        case policy_kind::fixed: q.fixed_t = as_int(); break;
-        case policy_kind::confidence: q.alpha = value; break;
-        case policy_kind::entropy: q.entropy_threshold = value; break;
-        case policy_kind::margin: q.margin_delta = value; break;
-        case policy_kind::patience: q.patience_k = as_int(); break;
+        case policy_kind::fixed:
+            q.fixed_t = as_int();
+            break;
+        case policy_kind::confidence:
+            q.alpha = value;
+            break;
+        case policy_kind::entropy:
+            q.entropy_threshold = value;
+            break;
+        case policy_kind::margin:
+            q.margin_delta = value;
+            break;
+        case policy_kind::patience:
+            q.patience_k = as_int();
+            break;
         case policy_kind::oracle:
-        case policy_kind::seenn2: break;
+        case policy_kind::seenn2:
+            break;
     }
     if (kind == policy_kind::fixed && q.fixed_t == 0)
         fail(key, "0", "a sweep needs an explicit exit step in [1, t_max]");

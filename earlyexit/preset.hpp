@@ -15,7 +15,8 @@ public:
     int state_words() const override { return 1; }
     void init_state(std::int32_t* row) const override { row[0] = 0; }
     void decide(int t, logits_cref s, state_ref state, flags_ref exit) const override {
-        for (Eigen::Index r = 0; r < s.rows(); ++r) exit[r] = (state(r, 0) > 0 && t >= state(r, 0)) ? 1 : 0;
+        for (Eigen::Index r = 0; r < s.rows(); ++r)
+            exit[r] = (state(r, 0) > 0 && t >= state(r, 0)) ? 1 : 0;
     }
 
 private:

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -37,7 +38,8 @@ replay_result replay(const policy& p, const run_view& run, const std::int32_t* i
     row_matrix_f o(b, run.k);
     for (int first = 0; first < run.n; first += b) {
         const int m = std::min(b, run.n - first);
-        ctl.begin(m, init_state ? init_state + static_cast<std::ptrdiff_t>(first) * words : nullptr);
+        ctl.begin(m,
+                  init_state ? init_state + static_cast<std::ptrdiff_t>(first) * words : nullptr);
         while (!ctl.done()) {
             const int t = ctl.t() + 1;
             const int na = ctl.n_active();
@@ -53,8 +55,9 @@ replay_result replay(const policy& p, const run_view& run, const std::int32_t* i
             res.exit_t[i] = t;
             res.prediction[i] = ctl.prediction()[j];
             res.correct[i] = res.prediction[i] == run.labels[i] ? 1 : 0;
-            res.energy[i] =
-                run.energy_cum ? run.energy_cum[static_cast<std::ptrdiff_t>(i) * run.t_max + t - 1] : 0.0;
+            res.energy[i] = run.energy_cum
+                                ? run.energy_cum[static_cast<std::ptrdiff_t>(i) * run.t_max + t - 1]
+                                : 0.0;
         }
     }
     return res;
@@ -115,23 +118,30 @@ void mark_pareto(std::vector<pareto_row>& rows) {
     };
     for (std::size_t i = 0; i < rows.size(); ++i) {
         rows[i].pareto_timesteps = !dominated(i, [](const replay_summary& s) { return s.mean_t; });
-        rows[i].pareto_energy = !dominated(i, [](const replay_summary& s) { return s.mean_energy; });
+        rows[i].pareto_energy =
+            !dominated(i, [](const replay_summary& s) { return s.mean_energy; });
     }
 }
 
 std::vector<pareto_row> sweep(const earlyexit_params& base, const std::vector<double>& values,
                               const run_view& run) {
-    std::vector<pareto_row> rows;
-    rows.reserve(values.size());
+    run.validate();
+    // Build (and so validate) every policy before the parallel loop: nothing may throw in it.
+    std::vector<std::unique_ptr<policy>> pols;
+    pols.reserve(values.size());
     for (double v : values) {
         earlyexit_params b = base;
         b.t_max = run.t_max;  // the log decides how far a sample can run
-        const earlyexit_params p = with_threshold(b, v);
-        const auto pol = make_policy(p);
-        pareto_row row;
-        row.threshold = v;
-        row.summary = summarize(replay(*pol, run));
-        rows.push_back(row);
+        pols.push_back(make_policy(with_threshold(b, v)));
+    }
+    std::vector<pareto_row> rows(values.size());
+    const long long n_rows = static_cast<long long>(values.size());
+    // Rows are independent and each is computed by one thread: the table does not depend on
+    // the thread count.
+#pragma omp parallel for schedule(dynamic)
+    for (long long r = 0; r < n_rows; ++r) {
+        rows[r].threshold = values[r];
+        rows[r].summary = summarize(replay(*pols[r], run));
     }
     mark_pareto(rows);
     return rows;
@@ -139,12 +149,13 @@ std::vector<pareto_row> sweep(const earlyexit_params& base, const std::vector<do
 
 std::vector<double> sweep_values(double lo, double hi, double step) {
     if (!(step > 0.0 && std::isfinite(step) && std::isfinite(lo) && std::isfinite(hi) && lo <= hi))
-        throw spikebar::config_error("sweep range " + std::to_string(lo) + ":" + std::to_string(hi) +
-                                     ":" + std::to_string(step) +
+        throw spikebar::config_error("sweep range " + std::to_string(lo) + ":" +
+                                     std::to_string(hi) + ":" + std::to_string(step) +
                                      ": need lo <= hi and step > 0, all finite");
     const long long count = static_cast<long long>(std::floor((hi - lo) / step + 1e-9)) + 1;
     std::vector<double> v(static_cast<std::size_t>(count));
-    for (long long i = 0; i < count; ++i) v[static_cast<std::size_t>(i)] = lo + static_cast<double>(i) * step;
+    for (long long i = 0; i < count; ++i)
+        v[static_cast<std::size_t>(i)] = lo + static_cast<double>(i) * step;
     return v;
 }
 

@@ -12,12 +12,12 @@ namespace earlyexit {
 
 // A logged run, not owned. Shapes are row-major, sample-major.
 struct run_view {
-    int n = 0;                              // samples N
-    int t_max = 0;                          // logged timesteps T_max
-    int k = 0;                              // classes K
-    const float* outputs = nullptr;         // O_t, [N x T_max x K] float32 [logit units]
-    const std::int32_t* labels = nullptr;   // [N], in [0, K)
-    const double* energy_cum = nullptr;     // E_t through step t, [N x T_max] [pJ]; null: all 0
+    int n = 0;                             // samples N
+    int t_max = 0;                         // logged timesteps T_max
+    int k = 0;                             // classes K
+    const float* outputs = nullptr;        // O_t, [N x T_max x K] float32 [logit units]
+    const std::int32_t* labels = nullptr;  // [N], in [0, K)
+    const double* energy_cum = nullptr;    // E_t through step t, [N x T_max] [pJ]; null: all 0
     // Throws std::invalid_argument on sizes < 1, null outputs/labels or labels outside [0, K).
     void validate() const;
     const float* o(int sample, int t) const {  // O_t of a sample, t 1-based
@@ -26,16 +26,16 @@ struct run_view {
 };
 
 struct replay_result {
-    std::vector<int> exit_t;             // [N] exit step in 1..T_max [timesteps]
-    std::vector<int> prediction;         // [N] argmax S at the exit step
-    std::vector<std::uint8_t> correct;   // [N] prediction == label
-    std::vector<double> energy;          // [N] E at the exit step [pJ]
+    std::vector<int> exit_t;            // [N] exit step in 1..T_max [timesteps]
+    std::vector<int> prediction;        // [N] argmax S at the exit step
+    std::vector<std::uint8_t> correct;  // [N] prediction == label
+    std::vector<double> energy;         // [N] E at the exit step [pJ]
 };
 
 struct replay_summary {
-    double accuracy = 0;        // fraction correct [1]
-    double mean_t = 0;          // mean exit step [timesteps]
-    double mean_energy = 0;     // mean energy per sample, summed in sample order [pJ]
+    double accuracy = 0;                  // fraction correct [1]
+    double mean_t = 0;                    // mean exit step [timesteps]
+    double mean_energy = 0;               // mean energy per sample, summed in sample order [pJ]
     int p50_t = 0, p90_t = 0, p99_t = 0;  // nearest-rank percentiles of exit_t [timesteps]
 };
 
@@ -52,10 +52,10 @@ replay_summary summarize(const replay_result& r);
 std::vector<std::uint8_t> correctness_table(const run_view& run);
 
 struct pareto_row {
-    double threshold = 0;          // value of threshold_key(policy)
+    double threshold = 0;  // value of threshold_key(policy)
     replay_summary summary;
-    bool pareto_timesteps = false; // no other row has >= accuracy and <= mean_t, one strictly
-    bool pareto_energy = false;    // the same with mean_energy in place of mean_t
+    bool pareto_timesteps = false;  // no other row has >= accuracy and <= mean_t, one strictly
+    bool pareto_energy = false;     // the same with mean_energy in place of mean_t
 };
 
 // One row per value of the policy's sweep knob (see with_threshold), in the given order,

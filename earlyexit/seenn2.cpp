@@ -9,7 +9,8 @@
 namespace earlyexit {
 namespace {
 
-void check_shapes(const Eigen::Ref<const row_matrix_d>& z, const Eigen::Ref<const correct_matrix>& c) {
+void check_shapes(const Eigen::Ref<const row_matrix_d>& z,
+                  const Eigen::Ref<const correct_matrix>& c) {
     if (z.rows() < 1 || z.cols() < 1 || z.rows() != c.rows() || z.cols() != c.cols())
         throw std::invalid_argument("seenn2: logits are " + std::to_string(z.rows()) + " x " +
                                     std::to_string(z.cols()) + ", correctness " +
@@ -86,8 +87,8 @@ reinforce_estimate seenn2_reinforce(const Eigen::Ref<const row_matrix_d>& logits
     for (int i = 0; i < n; ++i) {
         double* p = pi.row(i).data();
         softmax_row(logits.row(i).data(), tm, p);
-        const std::uint64_t id = sample_ids ? static_cast<std::uint64_t>(sample_ids[i])
-                                            : static_cast<std::uint64_t>(i);
+        const std::uint64_t id =
+            sample_ids ? static_cast<std::uint64_t>(sample_ids[i]) : static_cast<std::uint64_t>(i);
         const double u = spikebar::counter_rng{seed, epoch, id}.uniform(0);
         // Inverse CDF; if rounding leaves u above the last partial sum, take the last t with
         // pi > 0.

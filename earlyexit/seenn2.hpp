@@ -38,9 +38,9 @@ row_matrix_d seenn2_exact_gradient(const Eigen::Ref<const row_matrix_d>& logits,
                                    const Eigen::Ref<const correct_matrix>& correct, double beta);
 
 struct reinforce_estimate {
-    row_matrix_d grad;            // g [N x T_max], an unbiased estimate of dJ/dz
-    std::vector<int> action;      // a_i, 1-based [timesteps]
-    std::vector<double> reward;   // r_i(a_i) [1]
+    row_matrix_d grad;           // g [N x T_max], an unbiased estimate of dJ/dz
+    std::vector<int> action;     // a_i, 1-based [timesteps]
+    std::vector<double> reward;  // r_i(a_i) [1]
 };
 
 // sample_ids: the dataset index of each row (keys its draw); null means 0..N-1.

@@ -13,9 +13,9 @@ namespace earlyexit_test {
 
 struct owned_run {
     int n = 0, t_max = 0, k = 0;
-    std::vector<float> outputs;       // [n x t_max x k]
-    std::vector<std::int32_t> labels; // [n]
-    std::vector<double> energy_cum;   // [n x t_max]
+    std::vector<float> outputs;        // [n x t_max x k]
+    std::vector<std::int32_t> labels;  // [n]
+    std::vector<double> energy_cum;    // [n x t_max]
     earlyexit::run_view view() const {
         earlyexit::run_view v;
         v.n = n;
@@ -46,8 +46,8 @@ inline owned_run random_run(std::uint64_t seed, int n, int t_max, int k) {
         std::vector<double> per_step(t_max);
         for (int t = 0; t < t_max; ++t) {
             for (int j = 0; j < k; ++j)
-                r.outputs[(static_cast<std::size_t>(i) * t_max + t) * k + j] = static_cast<float>(
-                    (j == r.labels[i] ? signal : 0.0) + rng.normal(c++));
+                r.outputs[(static_cast<std::size_t>(i) * t_max + t) * k + j] =
+                    static_cast<float>((j == r.labels[i] ? signal : 0.0) + rng.normal(c++));
             per_step[t] = 1.0 + rng.uniform(c++);
         }
         earlyexit::cumulate_energy(per_step.data(), t_max,
@@ -62,7 +62,8 @@ inline int exit_step(const earlyexit::policy& p, const std::vector<float>& o, in
     ctl.begin(1);
     while (!ctl.done()) {
         const int t = ctl.t();
-        const Eigen::Map<const earlyexit::row_matrix_f> row(o.data() + static_cast<std::size_t>(t) * k, 1, k);
+        const Eigen::Map<const earlyexit::row_matrix_f> row(
+            o.data() + static_cast<std::size_t>(t) * k, 1, k);
         ctl.step(row);
     }
     return ctl.exit_t()[0];

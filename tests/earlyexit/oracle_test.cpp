@@ -1,6 +1,8 @@
 // The oracle: per-sample exit steps on hand-built correctness patterns; the frontier against
 // brute-force enumeration of every exit assignment (the reference) on tiny runs; and the
 // frontier as a lower bound under every policy and threshold on random runs.
+#include "earlyexit/oracle.hpp"
+
 #include <doctest/doctest.h>
 
 #include <vector>
@@ -9,7 +11,6 @@
 #include "earlyexit/entropy.hpp"
 #include "earlyexit/fixed.hpp"
 #include "earlyexit/margin.hpp"
-#include "earlyexit/oracle.hpp"
 #include "earlyexit/patience.hpp"
 #include "helpers.hpp"
 
@@ -34,12 +35,12 @@ earlyexit_test::owned_run from_increments(const std::vector<std::vector<float>>&
 
 TEST_CASE("oracle exits where the prediction turns right for good, else at t = 1") {
     //                     S_t signs        right at t   oracle exit
-    const auto run = from_increments({{1, 1, 1, 1},     // + + + +   1 1 1 1      1
-                                      {-1, 2, 1, 1},    // - + + +   0 1 1 1      2
-                                      {1, -2, 2, 1},    // + - + +   1 0 1 1      3
-                                      {1, 1, 1, -9},    // + + + -   1 1 1 0      1 (wrong at T_max)
-                                      {-1, -1, -1, -1}, // - - - -   0 0 0 0      1
-                                      {-1, -1, -1, 4}});// - - - +   0 0 0 1      4
+    const auto run = from_increments({{1, 1, 1, 1},   // + + + +   1 1 1 1      1
+                                      {-1, 2, 1, 1},  // - + + +   0 1 1 1      2
+                                      {1, -2, 2, 1},  // + - + +   1 0 1 1      3
+                                      {1, 1, 1, -9},  // + + + -   1 1 1 0      1 (wrong at T_max)
+                                      {-1, -1, -1, -1},   // - - - -   0 0 0 0      1
+                                      {-1, -1, -1, 4}});  // - - - +   0 0 0 1      4
     CHECK(oracle_exit_steps(run.view()) == std::vector<std::int32_t>{1, 2, 3, 1, 1, 4});
     const replay_result r = replay_oracle(run.view());
     CHECK(r.exit_t == std::vector<int>{1, 2, 3, 1, 1, 4});
@@ -95,7 +96,8 @@ TEST_CASE("no policy at any threshold beats the oracle frontier; the oracle beat
     const auto run = earlyexit_test::random_run(seed, 400, 8, 10);
     const auto f = oracle_frontier(run.view());
     std::vector<std::unique_ptr<policy>> policies;
-    for (double a : {0.3, 0.5, 0.7, 0.9, 0.99}) policies.push_back(std::make_unique<confidence_policy>(a, 1.0));
+    for (double a : {0.3, 0.5, 0.7, 0.9, 0.99})
+        policies.push_back(std::make_unique<confidence_policy>(a, 1.0));
     for (double h : {0.2, 0.5, 0.8}) policies.push_back(std::make_unique<entropy_policy>(h, 1.0));
     for (double d : {0.1, 0.4, 0.8}) policies.push_back(std::make_unique<margin_policy>(d, 1.0));
     for (int k : {1, 2, 4}) policies.push_back(std::make_unique<patience_policy>(k));
@@ -121,5 +123,6 @@ TEST_CASE("no policy at any threshold beats the oracle frontier; the oracle beat
     CHECK(oracle.accuracy >= full.accuracy);
     CHECK(oracle.mean_t < full.mean_t);
     // The frontier at the oracle's accuracy is at least as cheap as the oracle itself.
-    CHECK(f[static_cast<std::size_t>(oracle.accuracy * run.n + 0.5)].total_t <= oracle.mean_t * run.n + 1e-9);
+    CHECK(f[static_cast<std::size_t>(oracle.accuracy * run.n + 0.5)].total_t <=
+          oracle.mean_t * run.n + 1e-9);
 }

@@ -1,12 +1,13 @@
 // [earlyexit] parameters: defaults are valid, and every bound is enforced with the exact
 // message format of STYLE.md ("earlyexit.<key> = <value>: must be ...").
+#include "earlyexit/params.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <limits>
 
 #include "common/errors.hpp"
-#include "earlyexit/params.hpp"
 #include "earlyexit/policy.hpp"
 
 using earlyexit::earlyexit_params;
@@ -28,7 +29,8 @@ TEST_CASE("defaults validate and name the SEENN-I policy") {
     CHECK_NOTHROW(p.validate());
     CHECK(p.kind() == policy_kind::confidence);
     CHECK(p.fixed_steps() == p.t_max);
-    for (const char* name : {"fixed", "confidence", "entropy", "margin", "patience", "oracle", "seenn2"}) {
+    for (const char* name :
+         {"fixed", "confidence", "entropy", "margin", "patience", "oracle", "seenn2"}) {
         p.policy = name;
         CHECK_NOTHROW(p.validate());
         CHECK(std::string(earlyexit::policy_name(p.kind())) == name);

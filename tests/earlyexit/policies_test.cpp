@@ -71,13 +71,13 @@ TEST_CASE("margin uses the runner-up class, not the last") {
 
 TEST_CASE("patience counts repeats of the argmax after its first appearance") {
     // argmax S_t for t = 1..6: 0, 1, 1, 1, 2, 2  ->  run counter 0, 0, 1, 2, 0, 1.
-    const std::vector<float> o = {1, 0, 0,  0, 2, 0,  0, 0, 0,  0, 0, 0,  0, 0, 5,  0, 0, 0};
+    const std::vector<float> o = {1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0};
     CHECK(exit_step(patience_policy(1), o, 6, 3) == 3);
     CHECK(exit_step(patience_policy(2), o, 6, 3) == 4);
     CHECK(exit_step(patience_policy(3), o, 6, 3) == 6);  // never reaches 3: T_max
     // Ties go to the lowest index: S = [1, 1, 0], [1, 1.5, 0], [1, 1.5, 0] -> argmax 0, 1, 1
     // -> counter 0, 0, 1 -> exit at t = 3 (a highest-index rule would give 1, 1 and t = 2).
-    const std::vector<float> tie = {1, 1, 0,  0, 0.5f, 0,  0, 0, 0};
+    const std::vector<float> tie = {1, 1, 0, 0, 0.5f, 0, 0, 0, 0};
     CHECK(exit_step(patience_policy(1), tie, 3, 3) == 3);
     const float s[] = {2, 7, 7, 7};
     CHECK(argmax_row(s, 4) == 1);
@@ -123,7 +123,11 @@ TEST_CASE("softmax scores equal a direct two-pass softmax within 1e-12") {
         for (int j = 0; j < k; ++j) {
             p[j] /= z;
             if (p[j] > 0) h -= p[j] * std::log(p[j]);
-            if (p[j] > p1) { p2 = p1; p1 = p[j]; } else if (p[j] > p2) p2 = p[j];
+            if (p[j] > p1) {
+                p2 = p1;
+                p1 = p[j];
+            } else if (p[j] > p2)
+                p2 = p[j];
         }
         INFO("trial " << trial << " k " << k);
         CHECK(1.0 / (1.0 + sc.rest) == doctest::Approx(p1).epsilon(1e-12));

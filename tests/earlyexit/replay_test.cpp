@@ -1,6 +1,8 @@
 // Offline replay against (a) an online engine that computes O_t on a compacted active set in
 // shuffled batches, as the SNN engine will: exits, predictions and energies must be equal bit
 // for bit; (b) a hand-checked Pareto table.
+#include "earlyexit/replay.hpp"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -17,7 +19,6 @@
 #include "earlyexit/margin.hpp"
 #include "earlyexit/patience.hpp"
 #include "earlyexit/preset.hpp"
-#include "earlyexit/replay.hpp"
 #include "helpers.hpp"
 
 using namespace earlyexit;
@@ -43,7 +44,8 @@ struct toy_engine {
     // Optionally logs O_t [n x t_max x k] and per-step energy [n x t_max].
     replay_result run(const policy& p, const std::vector<int>& order, int batch,
                       const std::vector<std::int32_t>* init = nullptr,
-                      std::vector<float>* log_o = nullptr, std::vector<double>* log_e = nullptr) const {
+                      std::vector<float>* log_o = nullptr,
+                      std::vector<double>* log_e = nullptr) const {
         replay_result res;
         res.exit_t.assign(n, 0);
         res.prediction.assign(n, -1);
@@ -78,7 +80,7 @@ struct toy_engine {
                     if (log_e) (*log_e)[std::size_t(id) * t_max + t - 1] = step_e;
                 }
                 const std::vector<int> before = ctl.active();
-                const flag_vector& flags = ctl.step(o.topRows(na));
+                const auto flags = ctl.step(o.topRows(na));
                 for (int r = 0; r < na; ++r)
                     if (flags[r]) res.energy[ids[before[r]]] = e[r];
                 compact_rows(v.data(), na, k, flags.data());
@@ -111,7 +113,8 @@ TEST_CASE("online stepping on a compacted, shuffled active set equals replay bit
     log.outputs.resize(std::size_t(n) * t_max * k);
     log.energy_cum.resize(std::size_t(n) * t_max);
     std::vector<double> per_step(std::size_t(n) * t_max);
-    const replay_result full = eng.run(fixed_policy(t_max), identity, n, nullptr, &log.outputs, &per_step);
+    const replay_result full =
+        eng.run(fixed_policy(t_max), identity, n, nullptr, &log.outputs, &per_step);
     for (int i = 0; i < n; ++i)
         cumulate_energy(per_step.data() + std::size_t(i) * t_max, t_max,
                         log.energy_cum.data() + std::size_t(i) * t_max);
@@ -123,7 +126,8 @@ TEST_CASE("online stepping on a compacted, shuffled active set equals replay bit
         std::swap(shuffled[i], shuffled[spikebar::counter_rng{seed, 3}.bits(i) % (i + 1)]);
 
     std::vector<std::int32_t> chosen(n);
-    for (int i = 0; i < n; ++i) chosen[i] = 1 + static_cast<int>(spikebar::counter_rng{seed, 4}.bits(i) % t_max);
+    for (int i = 0; i < n; ++i)
+        chosen[i] = 1 + static_cast<int>(spikebar::counter_rng{seed, 4}.bits(i) % t_max);
 
     const confidence_policy conf(0.9, 1.3);
     const entropy_policy ent(0.2, 1.0);
@@ -131,7 +135,10 @@ TEST_CASE("online stepping on a compacted, shuffled active set equals replay bit
     const patience_policy pat(2);
     const fixed_policy fix(3);
     const preset_policy pre(policy_kind::seenn2);
-    struct named { const policy* p; const char* name; };
+    struct named {
+        const policy* p;
+        const char* name;
+    };
     for (named np : {named{&conf, "confidence"}, named{&ent, "entropy"}, named{&mar, "margin"},
                      named{&pat, "patience"}, named{&fix, "fixed"}, named{&pre, "preset"}}) {
         const std::vector<std::int32_t>* init = np.p == &pre ? &chosen : nullptr;
@@ -142,7 +149,8 @@ TEST_CASE("online stepping on a compacted, shuffled active set equals replay bit
             CHECK(on.exit_t == off.exit_t);
             CHECK(on.prediction == off.prediction);
             CHECK(on.energy == off.energy);  // exact double equality, on purpose
-            const replay_result off_b = replay(*np.p, log.view(), init ? init->data() : nullptr, batch);
+            const replay_result off_b =
+                replay(*np.p, log.view(), init ? init->data() : nullptr, batch);
             CHECK(off_b.exit_t == off.exit_t);
         }
         // The policies must actually exit at different steps for this test to mean anything.
@@ -155,9 +163,10 @@ TEST_CASE("online stepping on a compacted, shuffled active set equals replay bit
 TEST_CASE("a confidence sweep gives the hand-checked Pareto table") {
     // K = 2, T_max = 3, N = 4; S_t and max softmax = sigmoid(|S_0 - S_1|) per step:
     //   s0 (y=0): O = [3,0] each step  S = [3,0],[6,0],[9,0]      0.953 0.998 1.000  right
-    //   s1 (y=0): O = [0,.5],[2,0],[2,0]  S = [0,.5],[2,.5],[4,.5] 0.622 0.818 0.971  wrong,right,right
-    //   s2 (y=1): O = [.2,0],[.2,0],[0,3] S = [.2,0],[.4,0],[.4,3] 0.550 0.599 0.931  wrong,wrong,right
-    //   s3 (y=0): O = [0,1] each step  S = [0,t]                  0.731 0.881 0.953  wrong
+    //   s1 (y=0): O = [0,.5],[2,0],[2,0]  S = [0,.5],[2,.5],[4,.5] 0.622 0.818 0.971
+    //   wrong,right,right s2 (y=1): O = [.2,0],[.2,0],[0,3] S = [.2,0],[.4,0],[.4,3] 0.550 0.599
+    //   0.931  wrong,wrong,right s3 (y=0): O = [0,1] each step  S = [0,t]                  0.731
+    //   0.881 0.953  wrong
     // Energy E_t = (i + 1) t pJ for sample i.
     // alpha 0.50: exits 1 1 1 1, right s0         acc .25 mean_t 1    E (1+2+3+4)/4   = 2.5
     // alpha 0.80: exits 1 2 3 2, right s0 s1 s2   acc .75 mean_t 2    E (1+4+9+8)/4   = 5.5
@@ -167,7 +176,7 @@ TEST_CASE("a confidence sweep gives the hand-checked Pareto table") {
     run.n = 4;
     run.t_max = 3;
     run.k = 2;
-    run.outputs = {3, 0, 3, 0, 3, 0,  0, .5f, 2, 0, 2, 0,  .2f, 0, .2f, 0, 0, 3,  0, 1, 0, 1, 0, 1};
+    run.outputs = {3, 0, 3, 0, 3, 0, 0, .5f, 2, 0, 2, 0, .2f, 0, .2f, 0, 0, 3, 0, 1, 0, 1, 0, 1};
     run.labels = {0, 0, 1, 0};
     for (int i = 0; i < 4; ++i)
         for (int t = 1; t <= 3; ++t) run.energy_cum.push_back((i + 1.0) * t);
@@ -175,7 +184,8 @@ TEST_CASE("a confidence sweep gives the hand-checked Pareto table") {
     base.policy = "confidence";
     const auto rows = sweep(base, {0.5, 0.8, 0.9, 0.96}, run.view());
     REQUIRE(rows.size() == 4);
-    const double acc[] = {0.25, 0.75, 0.75, 0.75}, mt[] = {1, 2, 2.5, 2.75}, me[] = {2.5, 5.5, 7, 7.25};
+    const double acc[] = {0.25, 0.75, 0.75, 0.75}, mt[] = {1, 2, 2.5, 2.75},
+                 me[] = {2.5, 5.5, 7, 7.25};
     const int p50[] = {1, 2, 3, 3}, p90[] = {1, 3, 3, 3};
     const bool opt[] = {true, true, false, false};
     for (int r = 0; r < 4; ++r) {

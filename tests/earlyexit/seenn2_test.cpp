@@ -1,12 +1,12 @@
 // SEENN-II objective: the exact gradient against central finite differences of the expected
 // reward, and the REINFORCE estimator's mean over many keyed draws against the exact gradient
 // within sampling error.
+#include "earlyexit/seenn2.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <vector>
-
-#include "earlyexit/seenn2.hpp"
 
 using namespace earlyexit;
 
@@ -19,13 +19,9 @@ struct tiny_problem {
 tiny_problem make_tiny() {
     tiny_problem p;
     p.z.resize(3, 4);
-    p.z << 0.3, -0.2, 0.5, 0.1,
-           -0.4, 0.8, 0.0, -0.1,
-           1.0, 0.2, -0.5, 0.3;
+    p.z << 0.3, -0.2, 0.5, 0.1, -0.4, 0.8, 0.0, -0.1, 1.0, 0.2, -0.5, 0.3;
     p.c.resize(3, 4);
-    p.c << 0, 1, 1, 1,
-           1, 1, 0, 1,
-           0, 0, 0, 1;
+    p.c << 0, 1, 1, 1, 1, 1, 0, 1, 0, 0, 0, 1;
     return p;
 }
 }  // namespace
@@ -38,9 +34,7 @@ TEST_CASE("the reward is 2^-(t-1) when right and -beta when wrong") {
 
 TEST_CASE("inference picks 1 + argmax of the policy logits, lowest on ties") {
     row_matrix_d z(3, 4);
-    z << 0, 2, 1, 2,
-         5, 0, 0, 0,
-         -1, -1, -1, -0.5;
+    z << 0, 2, 1, 2, 5, 0, 0, 0, -1, -1, -1, -0.5;
     CHECK(choose_timesteps(z) == std::vector<std::int32_t>{2, 1, 4});
 }
 
@@ -56,7 +50,8 @@ TEST_CASE("the exact gradient matches central finite differences of the objectiv
                 const double h = 1e-5;
                 zp(i, j) += h;
                 zm(i, j) -= h;
-                const double fd = (seenn2_objective(zp, p.c, beta) - seenn2_objective(zm, p.c, beta)) / (2 * h);
+                const double fd =
+                    (seenn2_objective(zp, p.c, beta) - seenn2_objective(zm, p.c, beta)) / (2 * h);
                 INFO("beta " << beta << " i " << i << " j " << j);
                 CHECK(std::abs(g(i, j) - fd) < 1e-8);
             }
@@ -91,10 +86,11 @@ TEST_CASE("REINFORCE averaged over keyed draws matches the exact gradient within
         }
     // Action frequencies of sample 0 against softmax(z_0) within 5 binomial standard errors.
     const Eigen::RowVectorXd z0 = p.z.row(0);
-    const Eigen::RowVectorXd pi = (z0.array() - z0.maxCoeff()).exp().matrix() /
-                                  (z0.array() - z0.maxCoeff()).exp().sum();
+    const Eigen::RowVectorXd pi =
+        (z0.array() - z0.maxCoeff()).exp().matrix() / (z0.array() - z0.maxCoeff()).exp().sum();
     for (int j = 0; j < 4; ++j)
-        CHECK(std::abs(count[j] / double(draws) - pi(j)) < 5 * std::sqrt(pi(j) * (1 - pi(j)) / draws));
+        CHECK(std::abs(count[j] / double(draws) - pi(j)) <
+              5 * std::sqrt(pi(j) * (1 - pi(j)) / draws));
 }
 
 TEST_CASE("a draw depends only on (seed, epoch, sample id), not on the batch it is in") {
