@@ -4,6 +4,9 @@
 #include <cstring>
 #include <exception>
 #include <iostream>
+#include <string>
+
+#include <boost/program_options/errors.hpp>
 
 #include "common/errors.hpp"
 #include "experiments/commands.hpp"
@@ -19,7 +22,7 @@ struct subcommand {
 const subcommand subcommands[] = {
     {"train", experiments::cmd_train, "train an SNN (or ANN) from a config; writes model.h5"},
     {"eval", experiments::cmd_eval, "evaluate a model on the test set at every timestep 1..T"},
-    {"config", experiments::cmd_config, "config --dump: every key with default, unit, meaning"},
+    {"config", experiments::cmd_config, "print the config template (--dump), check or show a config"},
     {"crossbar", experiments::cmd_crossbar, "crossbar solve: column and source currents of a crossbar"},
 };
 
@@ -49,12 +52,21 @@ int main(int argc, char** argv) {
         for (const auto& c : subcommands) {
             if (cmd == c.name) return c.run(experiments::args(argv + 2, argv + argc));
         }
-        throw spikebar::config_error("unknown command '" + cmd + "': expected one of train, eval, config, crossbar (see spikebar --help)");
+        std::string names;
+        for (const auto& c : subcommands) names += std::string(names.empty() ? "" : ", ") + c.name;
+        throw spikebar::config_error(
+            std::string(cmd.rfind('-', 0) == 0 ? "unknown option '" : "unknown command '") + cmd +
+            "': expected a command (" + names + "), --help or --version");
     } catch (const spikebar::config_error& e) {
-        std::fprintf(stderr, "spikebar: config error: %s\n", e.what());
+        // The message names what was wrong (key, value, expectation): print it as it is.
+        std::fprintf(stderr, "spikebar: %s\n", e.what());
         return 2;
     } catch (const spikebar::io_error& e) {
-        std::fprintf(stderr, "spikebar: file error: %s\n", e.what());
+        std::fprintf(stderr, "spikebar: %s\n", e.what());
+        return 2;
+    } catch (const boost::program_options::error& e) {
+        // A subcommand's own flag parsing: a bad CLI flag, like config_error.
+        std::fprintf(stderr, "spikebar %s: %s\n", cmd.c_str(), e.what());
         return 2;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "spikebar: internal error: %s\n", e.what());

@@ -1,0 +1,80 @@
+// spikebar config: print the config template, check a config file, show its effective values.
+#include <cstdio>
+#include <string>
+
+#include "common/errors.hpp"
+#include "experiments/commands.hpp"
+#include "experiments/config.hpp"
+
+namespace experiments {
+
+namespace {
+
+const char* const usage =
+    "usage: spikebar config --dump\n"
+    "       spikebar config --check FILE [--set section.key=value]...\n"
+    "       spikebar config --show FILE [--set section.key=value]...\n"
+    "\n"
+    "  --dump         every key with its default, unit and meaning, as an INI template\n"
+    "  --check FILE   validate FILE (and overrides); prints 'config FILE: ok', exit 0,\n"
+    "                 or one line naming the bad key, exit 2\n"
+    "  --show FILE    the effective config: FILE plus overrides plus defaults, every key\n"
+    "  --set K=V      override key K (section.key) after the file; repeatable\n"
+    "  --help         this text\n";
+
+}  // namespace
+
+int cmd_config(const args& a) {
+    std::string mode, file;
+    std::vector<std::string> overrides;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const std::string& s = a[i];
+        const auto value = [&](const char* flag) {
+            if (i + 1 >= a.size()) {
+                throw spikebar::config_error(std::string("config ") + flag + ": missing value");
+            }
+            return a[++i];
+        };
+        const auto set_mode = [&](const std::string& m) {
+            if (!mode.empty()) {
+                throw spikebar::config_error("config: " + mode + " and " + m +
+                                             " cannot be combined");
+            }
+            mode = m;
+        };
+        if (s == "--help" || s == "-h") {
+            std::fputs(usage, stdout);
+            return 0;
+        } else if (s == "--dump") {
+            set_mode(s);
+        } else if (s == "--check" || s == "--show") {
+            set_mode(s);
+            file = value(s.c_str());
+        } else if (s == "--set") {
+            overrides.push_back(value("--set"));
+        } else if (s.rfind("--set=", 0) == 0) {
+            overrides.push_back(s.substr(6));
+        } else {
+            throw spikebar::config_error("config: unknown option '" + s +
+                                         "' (see spikebar config --help)");
+        }
+    }
+    if (mode.empty()) {
+        throw spikebar::config_error(
+            "config: expected --dump, --check FILE or --show FILE (see spikebar config --help)");
+    }
+    if (mode == "--dump") {
+        if (!overrides.empty()) throw spikebar::config_error("config --dump: takes no --set");
+        std::fputs(dump_config_template().c_str(), stdout);
+        return 0;
+    }
+    const run_config c = load_config(file, overrides);
+    if (mode == "--check") {
+        std::printf("config %s: ok\n", file.c_str());
+    } else {
+        std::fputs(effective_config(c).c_str(), stdout);
+    }
+    return 0;
+}
+
+}  // namespace experiments

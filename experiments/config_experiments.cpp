@@ -1,0 +1,49 @@
+// Binds the experiments-level sections [data], [eval] and [output], and validates them.
+#include <string>
+
+#include "common/errors.hpp"
+#include "experiments/config.hpp"
+
+namespace experiments {
+
+void eval_params::validate() const {
+    if (batch_size < 1) {
+        throw spikebar::config_error("eval.batch_size = " + std::to_string(batch_size) +
+                                     ": must be >= 1 [samples]");
+    }
+    if (threads < 0) {
+        throw spikebar::config_error("eval.threads = " + std::to_string(threads) +
+                                     ": must be >= 0 (0 = every core)");
+    }
+}
+
+void output_params::validate() const {
+    if (dir.empty()) throw spikebar::config_error("output.dir = '': must not be empty");
+}
+
+namespace config_detail {
+
+void add_experiments_sections(std::vector<section>& out) {
+    add_section(out, "data", "Which dataset, where, and how much of it.", &run_config::data)
+        .choice("dataset", &data_params::dataset, {"fashion-mnist", "mnist", "cifar10"},
+                "dataset format and name")
+        .key("dir", &data_params::dir, "path",
+             "directory holding the files (IDX: train-images-idx3-ubyte.gz, ...; "
+             "CIFAR-10: data_batch_1.bin, ...)")
+        .key("train_limit", &data_params::train_limit, "samples",
+             "use only the first N training samples, 0 = all")
+        .key("test_limit", &data_params::test_limit, "samples",
+             "use only the first N test samples, 0 = all")
+        .key("validation", &data_params::validation, "samples",
+             "hold out the last N training samples for validation, 0 = none");
+
+    add_section(out, "eval", "How inference runs over the test set.", &run_config::eval)
+        .key("batch_size", &eval_params::batch_size, "samples", "samples simulated together")
+        .key("threads", &eval_params::threads, "1", "OpenMP threads over samples, 0 = every core");
+
+    add_section(out, "output", "Where results go.", &run_config::output)
+        .key("dir", &output_params::dir, "path", "directory for run files, created when missing");
+}
+
+}  // namespace config_detail
+}  // namespace experiments

@@ -1,0 +1,64 @@
+// Binds the SNN engine's param structs (snn/params.hpp) to [network], [lif] and [train].
+// Units and meanings repeat the field comments of snn/params.hpp; keep the two in step.
+#include "experiments/config.hpp"
+
+namespace experiments::config_detail {
+
+void add_snn_sections(std::vector<section>& out) {
+    using snn::network_params;
+    using snn::neuron_params;
+    using snn::train_params;
+
+    add_section(out, "network", "Architecture and how the input drives it.", &run_config::network)
+        .key("layers", &network_params::layers, "",
+             "layer list, comma separated, applied in order. Tokens:\n"
+             "  conv:<out_channels>:<kernel>[:<stride>[:<pad>]]  (pad defaults to kernel/2)\n"
+             "  linear:<out_features>  bn  lif  relu  avgpool:<k>  maxpool:<k>  flatten\n"
+             "The last layer must be linear: it is the non-spiking readout.")
+        .key("timesteps", &network_params::timesteps, "steps", "T: timesteps per input")
+        .choice("encoding", &network_params::encoding, {"direct", "rate"},
+                "direct: the analog image drives the first layer every step; "
+                "rate: Bernoulli spikes")
+        .choice("kind", &network_params::kind, {"snn", "ann"},
+                "snn: lif layers spike; ann: lif layers act as ReLU");
+
+    add_section(out, "lif",
+                "Neuron model shared by every lif layer:\n"
+                "  v[t] = decay * v[t-1] + I[t]  (after the reset from t-1),  "
+                "s[t] = (v[t] >= threshold)",
+                &run_config::lif)
+        .key("decay", &neuron_params::decay, "1", "membrane decay factor per timestep, 1 = IF")
+        .key("threshold", &neuron_params::threshold, "weight units", "firing threshold")
+        .choice("reset", &neuron_params::reset, {"hard", "soft"},
+                "hard: v <- v_reset after a spike; soft: v <- v - threshold")
+        .key("v_reset", &neuron_params::v_reset, "weight units", "potential after a hard reset");
+
+    add_section(out, "train",
+                "BPTT with surrogate gradients and the TET loss, Adam with a cosine learning rate.",
+                &run_config::train)
+        .key("epochs", &train_params::epochs, "1", "passes over the training set")
+        .key("batch_size", &train_params::batch_size, "1", "samples per optimizer step")
+        .key("lr", &train_params::lr, "1", "peak Adam learning rate")
+        .key("lr_min", &train_params::lr_min, "1", "final learning rate of the cosine schedule")
+        .key("warmup_epochs", &train_params::warmup_epochs, "epochs",
+             "linear warm-up before the cosine decay")
+        .key("weight_decay", &train_params::weight_decay, "1/step, times lr",
+             "decoupled (AdamW) weight decay")
+        .key("beta1", &train_params::beta1, "1", "Adam first-moment decay")
+        .key("beta2", &train_params::beta2, "1", "Adam second-moment decay")
+        .choice("surrogate", &train_params::surrogate, {"fast_sigmoid", "arctan", "triangle"},
+                "surrogate derivative of the spike function")
+        .key("surrogate_alpha", &train_params::surrogate_alpha, "1/weight units",
+             "surrogate sharpness")
+        .key("tet_lambda", &train_params::tet_lambda, "1",
+             "TET mix: (1-lambda)*mean_t CE(O_t, y) + lambda*MSE(O_t, phi)")
+        .key("tet_phi", &train_params::tet_phi, "weight units", "TET MSE target phi for the readout")
+        .key("crop_pad", &train_params::crop_pad, "pixels",
+             "random-crop augmentation: pad then crop back")
+        .key("hflip", &train_params::hflip, "", "random horizontal flips (CIFAR, not digits)")
+        .key("bn_momentum", &train_params::bn_momentum, "1",
+             "running-statistics update of BatchNorm")
+        .key("seed", &train_params::seed, "1", "initialization, shuffling and augmentation seed");
+}
+
+}  // namespace experiments::config_detail

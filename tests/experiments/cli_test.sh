@@ -1,0 +1,72 @@
+#!/bin/sh
+# The spikebar binary's contract for bad input: one line on stderr naming the problem, exit 2;
+# and for good input: exit 0. Usage: cli_test.sh <path to spikebar> <source dir>
+set -u
+bin=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+
+# expect <exit code> <exact stderr> <exact stdout or '*' for any> -- command...
+expect() {
+    want_rc=$1 want_err=$2 want_out=$3
+    shift 4
+    "$@" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    err=$(cat "$tmp/err")
+    out=$(cat "$tmp/out")
+    if [ "$rc" != "$want_rc" ] || [ "$err" != "$want_err" ] ||
+        { [ "$want_out" != "*" ] && [ "$out" != "$want_out" ]; }; then
+        echo "FAIL: $*"
+        echo "  exit $rc (want $want_rc)"
+        echo "  stderr: $err"
+        echo "  want:   $want_err"
+        [ "$want_out" != "*" ] && echo "  stdout: $out" && echo "  want:   $want_out"
+        fails=$((fails + 1))
+    fi
+}
+
+printf '[lif]\ndecay = 0.5\ndecya = 0.5\n' >"$tmp/typo.ini"
+expect 2 "spikebar: config $tmp/typo.ini: unknown key 'lif.decya'" "" -- \
+    "$bin" config --check "$tmp/typo.ini"
+
+printf '[train]\nepochs = abc\n' >"$tmp/bad.ini"
+expect 2 "spikebar: config $tmp/bad.ini: train.epochs = abc: expected an integer" "" -- \
+    "$bin" config --check "$tmp/bad.ini"
+
+expect 2 "spikebar: --set: lif.reset = medium: expected one of hard, soft" "" -- \
+    "$bin" config --check "$src/configs/fmnist_snn.ini" --set lif.reset=medium
+
+expect 2 "spikebar: config $tmp/none.ini: cannot open file" "" -- \
+    "$bin" config --check "$tmp/none.ini"
+
+expect 0 "" "config $src/configs/fmnist_snn.ini: ok" -- \
+    "$bin" config --check "$src/configs/fmnist_snn.ini"
+
+"$bin" config --dump >"$tmp/dump.ini"
+expect 0 "" "config $tmp/dump.ini: ok" -- "$bin" config --check "$tmp/dump.ini"
+
+expect 2 "spikebar: unknown command 'frobnicate': expected a command (train, eval, config, crossbar), --help or --version" "" -- \
+    "$bin" frobnicate
+expect 2 "spikebar: unknown option '--frobnicate': expected a command (train, eval, config, crossbar), --help or --version" "" -- \
+    "$bin" --frobnicate
+# --version: one line, the version and git revision, exit 0.
+expect 0 "" "*" -- "$bin" --version
+if ! grep -Eqx 'spikebar [0-9]+\.[0-9]+\.[0-9]+ \(git ([0-9a-f]+|unknown)\)' "$tmp/out"; then
+    echo "FAIL: spikebar --version printed: $(cat "$tmp/out")"
+    fails=$((fails + 1))
+fi
+expect 0 "" "*" -- "$bin" --help
+grep -q '^usage: spikebar <command>' "$tmp/out" || { echo "FAIL: spikebar --help"; fails=$((fails + 1)); }
+expect 0 "" "*" -- "$bin" config --help
+grep -q '^usage: spikebar config --dump' "$tmp/out" || { echo "FAIL: spikebar config --help"; fails=$((fails + 1)); }
+# No command at all: usage on stderr, exit 2.
+"$bin" >/dev/null 2>&1
+[ $? -eq 2 ] || { echo "FAIL: spikebar without a command should exit 2"; fails=$((fails + 1)); }
+
+if [ "$fails" -ne 0 ]; then
+    echo "$fails check(s) failed"
+    exit 1
+fi
+echo "all CLI checks passed"
