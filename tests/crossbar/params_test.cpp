@@ -30,9 +30,15 @@ TEST_CASE("validate names key, value, bound and unit") {
     wire_params w;
     w.r_row_ohm = -1;
     CHECK(message_of(w) == "wires.r_row_ohm = -1: must be >= 0 [ohm]");
-    w = {};
-    w.r_sink_ohm = -0.5;
-    CHECK(message_of(w) == "wires.r_sink_ohm = -0.5: must be >= 0 [ohm]");
+    const char* names[] = {"r_row_ohm", "r_col_ohm", "r_source_ohm", "r_sink_ohm"};
+    for (int k = 0; k < 4; ++k) {
+        w = {};
+        double* f[] = {&w.r_row_ohm, &w.r_col_ohm, &w.r_source_ohm, &w.r_sink_ohm};
+        *f[k] = -0.5;
+        CHECK(message_of(w) == std::string("wires.") + names[k] + " = -0.5: must be >= 0 [ohm]");
+        *f[k] = 0;
+        CHECK(message_of(w) == "(no error)");  // zero is an ideal wire
+    }
 
     crossbar_params c;
     c.tile_rows = 8;
