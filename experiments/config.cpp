@@ -50,8 +50,12 @@ std::string format_real(T v) {
 
 }  // namespace
 
-void parse_value(const std::string& text, double& out) { parse_real(text, out); }
-void parse_value(const std::string& text, float& out) { parse_real(text, out); }
+void parse_value(const std::string& text, double& out) {
+    parse_real(text, out);
+}
+void parse_value(const std::string& text, float& out) {
+    parse_real(text, out);
+}
 
 void parse_value(const std::string& text, std::string& out) {
     // INI cannot hold these: '#' starts a comment, and line breaks end the value.
@@ -64,10 +68,18 @@ void parse_value(const std::string& text, std::string& out) {
     out = text;
 }
 
-std::string format_value(bool v) { return v ? "true" : "false"; }
-std::string format_value(double v) { return format_real(v); }
-std::string format_value(float v) { return format_real(v); }
-std::string format_value(const std::string& v) { return v; }
+std::string format_value(bool v) {
+    return v ? "true" : "false";
+}
+std::string format_value(double v) {
+    return format_real(v);
+}
+std::string format_value(float v) {
+    return format_real(v);
+}
+std::string format_value(const std::string& v) {
+    return v;
+}
 
 const std::vector<section>& schema() {
     static const std::vector<section> s = [] {
@@ -88,7 +100,9 @@ namespace {
 using config_detail::field;
 using config_detail::schema;
 
-std::string full_name(const field& f) { return f.info.section + "." + f.info.key; }
+std::string full_name(const field& f) {
+    return f.info.section + "." + f.info.key;
+}
 
 const field* find_field(const std::string& name) {
     for (const auto& s : schema()) {
@@ -106,7 +120,9 @@ std::string trim(const std::string& s) {
     return s.substr(b, e - b + 1);
 }
 
-std::string shown(const std::string& value) { return value.empty() ? "''" : value; }
+std::string shown(const std::string& value) {
+    return value.empty() ? "''" : value;
+}
 
 // A key's text value and where it came from ("config <path>" or "--set").
 struct assignment {
@@ -213,7 +229,9 @@ run_config load_config(const std::string& path, const std::vector<std::string>& 
     return parse_config(text.str(), "config " + path, overrides);
 }
 
-run_config default_config(const std::vector<std::string>& overrides) { return build({}, overrides); }
+run_config default_config(const std::vector<std::string>& overrides) {
+    return build({}, overrides);
+}
 
 void validate(const run_config& c) {
     for (const auto& s : schema()) s.validate(c);

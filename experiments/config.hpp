@@ -18,8 +18,8 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
-#include <system_error>
 #include <string>
+#include <system_error>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -46,16 +46,16 @@ struct output_params {
 
 // Every section of a run, each one the param struct of the library that owns it.
 struct run_config {
-    snn::network_params network;  // [network]
-    snn::neuron_params lif;       // [lif]
-    snn::train_params train;      // [train]
-    data_params data;             // [data]
-    eval_params eval;             // [eval]
-    output_params output;         // [output]
-    crossbar::crossbar_params crossbar;  // [crossbar]
-    crossbar::device_params device;      // [device]
-    crossbar::wire_params wires;         // [wires]
-    crossbar::adc_params adc;            // [adc]
+    snn::network_params network;            // [network]
+    snn::neuron_params lif;                 // [lif]
+    snn::train_params train;                // [train]
+    data_params data;                       // [data]
+    eval_params eval;                       // [eval]
+    output_params output;                   // [output]
+    crossbar::crossbar_params crossbar;     // [crossbar]
+    crossbar::device_params device;         // [device]
+    crossbar::wire_params wires;            // [wires]
+    crossbar::adc_params adc;               // [adc]
     earlyexit::earlyexit_params earlyexit;  // [earlyexit]
 };
 
@@ -114,11 +114,13 @@ std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>> parse_value(
     T v{};
     const auto r = std::from_chars(b, e, v);
     if (r.ec == std::errc::result_out_of_range) {
-        throw value_error{"expected an integer in [" + std::to_string(std::numeric_limits<T>::min()) +
-                          ", " + std::to_string(std::numeric_limits<T>::max()) + "]"};
+        throw value_error{"expected an integer in [" +
+                          std::to_string(std::numeric_limits<T>::min()) + ", " +
+                          std::to_string(std::numeric_limits<T>::max()) + "]"};
     }
     if (r.ec != std::errc() || r.ptr != e || b == e) {
-        throw value_error{std::is_signed_v<T> ? "expected an integer" : "expected a non-negative integer"};
+        throw value_error{std::is_signed_v<T> ? "expected an integer"
+                                              : "expected a non-negative integer"};
     }
     out = v;
 }
@@ -133,11 +135,16 @@ std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, std::string>
 }
 template <class T>
 std::string type_name() {
-    if constexpr (std::is_same_v<T, bool>) return "bool";
-    else if constexpr (std::is_same_v<T, std::string>) return "string";
-    else if constexpr (std::is_floating_point_v<T>) return "real";
-    else if constexpr (std::is_signed_v<T>) return "int";
-    else return "uint64";
+    if constexpr (std::is_same_v<T, bool>)
+        return "bool";
+    else if constexpr (std::is_same_v<T, std::string>)
+        return "string";
+    else if constexpr (std::is_floating_point_v<T>)
+        return "real";
+    else if constexpr (std::is_signed_v<T>)
+        return "int";
+    else
+        return "uint64";
 }
 
 struct field {

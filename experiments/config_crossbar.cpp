@@ -24,11 +24,11 @@ void add_crossbar_sections(std::vector<section>& out) {
                      "driven at v_read")
         .key("chips", &crossbar_params::chips, "chips",
              "Monte-Carlo chip instances to evaluate, >= 1")
-        .enumeration("mapping", &crossbar_params::mapping,
-                     {{"differential", mapping_scheme::differential},
-                      {"offset", mapping_scheme::offset}},
-                     "differential: w ~ G+ - G- on two columns; offset: w ~ G - G_ref, the last "
-                     "column of a tile is the reference")
+        .enumeration(
+            "mapping", &crossbar_params::mapping,
+            {{"differential", mapping_scheme::differential}, {"offset", mapping_scheme::offset}},
+            "differential: w ~ G+ - G- on two columns; offset: w ~ G - G_ref, the last "
+            "column of a tile is the reference")
         .key("weight_clip_percentile", &crossbar_params::weight_clip_percentile, "%",
              "per-layer |w| percentile mapped to full conductance; larger |w| clipped, (0, 100]")
         .key("dac_bits", &crossbar_params::dac_bits, "bit",
@@ -41,11 +41,11 @@ void add_crossbar_sections(std::vector<section>& out) {
              "conductance of the fully-RESET device, < g_on_s")
         .key("level_bits", &device_params::level_bits, "bit",
              "programmable levels = 2^level_bits in [g_off, g_on], 0 = continuous, 0..16")
-        .enumeration("d2d_kind", &device_params::d2d_kind,
-                     {{"gaussian", variation_kind::gaussian},
-                      {"lognormal", variation_kind::lognormal}},
-                     "device-to-device programming variation: gaussian G0*(1 + sigma*z), "
-                     "lognormal G0*exp(sigma*z)")
+        .enumeration(
+            "d2d_kind", &device_params::d2d_kind,
+            {{"gaussian", variation_kind::gaussian}, {"lognormal", variation_kind::lognormal}},
+            "device-to-device programming variation: gaussian G0*(1 + sigma*z), "
+            "lognormal G0*exp(sigma*z)")
         .key("d2d_sigma", &device_params::d2d_sigma, "1",
              "relative standard deviation of programmed conductance, >= 0")
         .key("stuck_on_fraction", &device_params::stuck_on_fraction, "1",

@@ -6,9 +6,10 @@ namespace experiments::config_detail {
 
 void add_earlyexit_sections(std::vector<section>& out) {
     using earlyexit::earlyexit_params;
-    add_section(out, "earlyexit",
-                "Temporal early exit: which policy decides when a sample stops (docs/earlyexit.md).",
-                &run_config::earlyexit)
+    add_section(
+        out, "earlyexit",
+        "Temporal early exit: which policy decides when a sample stops (docs/earlyexit.md).",
+        &run_config::earlyexit)
         .choice("policy", &earlyexit_params::policy,
                 {"fixed", "confidence", "entropy", "margin", "patience", "oracle", "seenn2"},
                 "exit policy")

@@ -52,7 +52,8 @@ void add_snn_sections(std::vector<section>& out) {
              "surrogate sharpness")
         .key("tet_lambda", &train_params::tet_lambda, "1",
              "TET mix: (1-lambda)*mean_t CE(O_t, y) + lambda*MSE(O_t, phi)")
-        .key("tet_phi", &train_params::tet_phi, "weight units", "TET MSE target phi for the readout")
+        .key("tet_phi", &train_params::tet_phi, "weight units",
+             "TET MSE target phi for the readout")
         .key("crop_pad", &train_params::crop_pad, "pixels",
              "random-crop augmentation: pad then crop back")
         .key("hflip", &train_params::hflip, "", "random horizontal flips (CIFAR, not digits)")

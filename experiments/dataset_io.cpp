@@ -22,9 +22,9 @@ void data_params::validate() const {
                                      ": expected one of fashion-mnist, mnist, cifar10");
     }
     if (dir.empty()) throw spikebar::config_error("data.dir = '': must not be empty");
-    const std::pair<const char*, std::int64_t> counts[] = {
-        {"data.train_limit", train_limit}, {"data.test_limit", test_limit},
-        {"data.validation", validation}};
+    const std::pair<const char*, std::int64_t> counts[] = {{"data.train_limit", train_limit},
+                                                           {"data.test_limit", test_limit},
+                                                           {"data.validation", validation}};
     for (const auto& [key, v] : counts) {
         if (v < 0) {
             throw spikebar::config_error(std::string(key) + " = " + std::to_string(v) +
@@ -126,8 +126,7 @@ void check_count(std::size_t payload, std::uint64_t count, std::uint64_t item, c
     }
 }
 
-void check_label(std::uint8_t label, std::size_t index, int num_classes,
-                 const std::string& where) {
+void check_label(std::uint8_t label, std::size_t index, int num_classes, const std::string& where) {
     if (label >= num_classes) {
         throw spikebar::io_error(where + "label " + std::to_string(label) + " at index " +
                                  std::to_string(index) + " is not in [0, " +
@@ -226,7 +225,8 @@ snn::dataset load_cifar10(const std::string& dir, const std::string& split) {
     // The official archive unpacks into cifar-10-batches-bin/; accept its parent too.
     fs::path root(dir);
     std::error_code ec;
-    if (!fs::exists(root / names[0], ec) && fs::exists(root / "cifar-10-batches-bin" / names[0], ec)) {
+    if (!fs::exists(root / names[0], ec) &&
+        fs::exists(root / "cifar-10-batches-bin" / names[0], ec)) {
         root /= "cifar-10-batches-bin";
     }
 

@@ -20,7 +20,7 @@ namespace experiments {
 
 // [data]: which dataset, where, and how much of it.
 struct data_params {
-    std::string dataset = "fashion-mnist";              // fashion-mnist | mnist | cifar10
+    std::string dataset = "fashion-mnist";                  // fashion-mnist | mnist | cifar10
     std::string dir = "/usr/share/datasets/fashion-mnist";  // directory holding the files [path]
     std::int64_t train_limit = 0;  // use only the first N training samples, 0 = all [samples]
     std::int64_t test_limit = 0;   // use only the first N test samples, 0 = all [samples]

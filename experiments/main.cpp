@@ -1,12 +1,11 @@
 // spikebar: the single CLI binary. Dispatches to a subcommand; turns bad input
 // (config_error, io_error) into one line on stderr and exit code 2.
+#include <boost/program_options/errors.hpp>
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <iostream>
 #include <string>
-
-#include <boost/program_options/errors.hpp>
 
 #include "common/errors.hpp"
 #include "experiments/commands.hpp"
@@ -22,12 +21,15 @@ struct subcommand {
 const subcommand subcommands[] = {
     {"train", experiments::cmd_train, "train an SNN (or ANN) from a config; writes model.h5"},
     {"eval", experiments::cmd_eval, "evaluate a model on the test set at every timestep 1..T"},
-    {"config", experiments::cmd_config, "print the config template (--dump), check or show a config"},
-    {"crossbar", experiments::cmd_crossbar, "crossbar solve: column and source currents of a crossbar"},
+    {"config", experiments::cmd_config,
+     "print the config template (--dump), check or show a config"},
+    {"crossbar", experiments::cmd_crossbar,
+     "crossbar solve: column and source currents of a crossbar"},
 };
 
 void print_usage(std::FILE* f) {
-    std::fprintf(f, "usage: spikebar <command> [options]   (spikebar <command> --help)\n\ncommands:\n");
+    std::fprintf(
+        f, "usage: spikebar <command> [options]   (spikebar <command> --help)\n\ncommands:\n");
     for (const auto& c : subcommands) std::fprintf(f, "  %-10s %s\n", c.name, c.help);
     std::fprintf(f, "\n  --help     this text\n  --version  version and git revision\n");
 }

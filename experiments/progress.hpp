@@ -20,7 +20,7 @@ struct progress_options {
     std::string unit = "items";  // what is counted, shown in the rate ("img" -> "img/s")
     double max_rate_hz = 5.0;    // redraws per second at most on a terminal [1/s]
     bool summary = true;         // print the final line also when the stream is not a terminal
-    int tty = -1;                // -1 = ask isatty() on the stream, 0 = not a terminal, 1 = terminal
+    int tty = -1;  // -1 = ask isatty() on the stream, 0 = not a terminal, 1 = terminal
     std::function<double()> clock;  // seconds since an arbitrary origin; empty = steady_clock
 };
 

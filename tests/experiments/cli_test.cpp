@@ -77,17 +77,21 @@ struct temp_ini {
 }  // namespace
 
 TEST_CASE("config --dump prints the template, which --check accepts") {
-    const std::string dump = capture_stdout([] { CHECK(experiments::cmd_config({"--dump"}) == 0); });
+    const std::string dump =
+        capture_stdout([] { CHECK(experiments::cmd_config({"--dump"}) == 0); });
     CHECK(dump == experiments::dump_config_template());
     temp_ini f(dump);
-    CHECK(capture_stdout([&] { CHECK(experiments::cmd_config({"--check", f.path}) == 0); }) ==
-          "config " + f.path + ": ok\n");
+    CHECK(capture_stdout([&] {
+              CHECK(experiments::cmd_config({"--check", f.path}) == 0);
+          }) == "config " + f.path + ": ok\n");
 }
 
 TEST_CASE("config --show prints the effective config with overrides applied") {
     temp_ini f("[lif]\ndecay = 0.25\n");
-    const std::string out = capture_stdout(
-        [&] { experiments::cmd_config({"--show", f.path, "--set", "train.epochs=3", "--set=lif.threshold=2"}); });
+    const std::string out = capture_stdout([&] {
+        experiments::cmd_config(
+            {"--show", f.path, "--set", "train.epochs=3", "--set=lif.threshold=2"});
+    });
     CHECK(out.find("[lif]\ndecay = 0.25\nthreshold = 2\n") != std::string::npos);
     CHECK(out.find("\nepochs = 3\n") != std::string::npos);
     CHECK(out == experiments::effective_config(
@@ -111,9 +115,11 @@ TEST_CASE("config rejects unknown flags, missing values and missing modes") {
     CHECK(config_error_of({}) ==
           "config: expected --dump, --check FILE or --show FILE (see spikebar config --help)");
     CHECK(config_error_of({"--check"}) == "config --check: missing value");
-    CHECK(config_error_of({"--dump", "--check", "x"}) == "config: --dump and --check cannot be combined");
+    CHECK(config_error_of({"--dump", "--check", "x"}) ==
+          "config: --dump and --check cannot be combined");
     CHECK(config_error_of({"--dump", "--set", "lif.decay=1"}) == "config --dump: takes no --set");
-    const std::string help = capture_stdout([] { CHECK(experiments::cmd_config({"--help"}) == 0); });
+    const std::string help =
+        capture_stdout([] { CHECK(experiments::cmd_config({"--help"}) == 0); });
     CHECK(help.rfind("usage: spikebar config --dump\n", 0) == 0);
 }
 

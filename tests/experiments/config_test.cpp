@@ -1,18 +1,20 @@
 // INI config loading: every kind of bad input gives one exact line naming section.key,
 // the value and what was expected; good input, overrides and defaults give the documented
 // values; the effective config and the --dump template read back to the same config.
+#include "experiments/config.hpp"
+
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
-#include <unistd.h>
 
 #include "common/errors.hpp"
-#include "experiments/config.hpp"
 
 using experiments::default_config;
 using experiments::effective_config;
@@ -118,7 +120,8 @@ TEST_CASE("values that do not parse as their type name key, value and expected t
           "config x.ini: train.epochs = abc: expected an integer");
     CHECK(error_of("[train]\nepochs = 3.5\n") ==
           "config x.ini: train.epochs = 3.5: expected an integer");
-    CHECK(error_of("[train]\nepochs =\n") == "config x.ini: train.epochs = '': expected an integer");
+    CHECK(error_of("[train]\nepochs =\n") ==
+          "config x.ini: train.epochs = '': expected an integer");
     CHECK(error_of("[train]\nepochs = 99999999999\n") ==
           "config x.ini: train.epochs = 99999999999: expected an integer in [-2147483648, "
           "2147483647]");
@@ -154,12 +157,14 @@ TEST_CASE("enum-like strings list their allowed values") {
 TEST_CASE("out-of-range values fail their section's validate() with the value's source") {
     CHECK(error_of("[eval]\nbatch_size = 0\n") ==
           "config x.ini: eval.batch_size = 0: must be >= 1 [samples]");
-    CHECK(error_of("", {"eval.batch_size=0"}) == "--set: eval.batch_size = 0: must be >= 1 [samples]");
+    CHECK(error_of("", {"eval.batch_size=0"}) ==
+          "--set: eval.batch_size = 0: must be >= 1 [samples]");
     CHECK(error_of("[data]\ntest_limit = -5\n") ==
           "config x.ini: data.test_limit = -5: must be >= 0 [samples]");
     CHECK(error_of("[output]\ndir =\n") == "config x.ini: output.dir = '': must not be empty");
     // The snn and crossbar libraries' own validate(), reached through the same path.
-    CHECK(error_of("[lif]\ndecay = 1.5\n") == "config x.ini: lif.decay = 1.5: must be in (0, 1] [1]");
+    CHECK(error_of("[lif]\ndecay = 1.5\n") ==
+          "config x.ini: lif.decay = 1.5: must be in (0, 1] [1]");
     CHECK(error_of("", {"lif.decay=0"}) == "--set: lif.decay = 0: must be in (0, 1] [1]");
     const std::string wires = error_of("[wires]\nr_row_ohm = -1\n");
     CHECK(wires.rfind("config x.ini: wires.r_row_ohm = -1: ", 0) == 0);
@@ -278,5 +283,23 @@ TEST_CASE("the shipped Fashion-MNIST configs load and differ only in timesteps")
         same.network.timesteps = base.network.timesteps;
         same.earlyexit.t_max = base.earlyexit.t_max;
         CHECK(effective_config(same) == effective_config(base));
+    }
+}
+
+TEST_CASE("docs/config.md lists every key with its current default") {
+    std::ifstream f(source_dir() + "/docs/config.md");
+    REQUIRE(f.good());
+    const std::string doc((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    const std::string defaults = effective_config(run_config{});
+    for (const auto& k : experiments::config_keys()) {
+        CAPTURE(k.section + "." + k.key);
+        // The default as effective_config prints it: "key = value" in the section.
+        const auto sec = defaults.find("[" + k.section + "]\n");
+        const auto at = defaults.find("\n" + k.key + " = ", sec);
+        REQUIRE(at != std::string::npos);
+        const auto b = at + k.key.size() + 4;
+        const std::string value = defaults.substr(b, defaults.find('\n', b) - b);
+        CHECK(doc.find("| `" + k.section + "." + k.key + "` | `" + value + "` |") !=
+              std::string::npos);
     }
 }

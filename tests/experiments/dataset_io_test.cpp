@@ -2,6 +2,8 @@
 // come back as byte/255 in order, and every kind of bad file gives one exact io_error line.
 // Reference: the IDX layout of http://yann.lecun.com/exdb/mnist/ and the CIFAR-10 binary
 // layout of https://www.cs.toronto.edu/~kriz/cifar.html.
+#include "experiments/dataset_io.hpp"
+
 #include <doctest/doctest.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -18,7 +20,6 @@
 #include <vector>
 
 #include "common/errors.hpp"
-#include "experiments/dataset_io.hpp"
 
 namespace fs = std::filesystem;
 using bytes = std::vector<std::uint8_t>;
@@ -47,7 +48,8 @@ void write_file(const std::string& path, const bytes& b) {
     if (path.size() > 3 && path.compare(path.size() - 3, 3, ".gz") == 0) {
         gzFile f = gzopen(path.c_str(), "wb");
         REQUIRE(f != nullptr);
-        REQUIRE(gzwrite(f, b.data(), static_cast<unsigned>(b.size())) == static_cast<int>(b.size()));
+        REQUIRE(gzwrite(f, b.data(), static_cast<unsigned>(b.size())) ==
+                static_cast<int>(b.size()));
         REQUIRE(gzclose(f) == Z_OK);
     } else {
         std::ofstream f(path, std::ios::binary);
@@ -56,8 +58,12 @@ void write_file(const std::string& path, const bytes& b) {
 }
 
 // Pixel k of sample i: a pattern that uses every byte value, so scaling is checked fully.
-std::uint8_t pixel(std::size_t i, std::size_t k) { return static_cast<std::uint8_t>(i * 37 + k * 11); }
-std::uint8_t label(std::size_t i) { return static_cast<std::uint8_t>((i * 3) % 10); }
+std::uint8_t pixel(std::size_t i, std::size_t k) {
+    return static_cast<std::uint8_t>(i * 37 + k * 11);
+}
+std::uint8_t label(std::size_t i) {
+    return static_cast<std::uint8_t>((i * 3) % 10);
+}
 
 // IDX images: header count `said`, then `n` images of rows x cols.
 bytes idx_images(std::uint32_t said, std::size_t n, std::uint32_t rows, std::uint32_t cols) {
@@ -89,7 +95,8 @@ bytes cifar_records(std::size_t n, std::size_t offset) {
     return b;
 }
 
-void check_content(const snn::dataset& d, std::size_t n, std::size_t pixels, std::size_t offset = 0) {
+void check_content(const snn::dataset& d, std::size_t n, std::size_t pixels,
+                   std::size_t offset = 0) {
     REQUIRE(d.size() == n);
     REQUIRE(d.images.size() == n * pixels);
     REQUIRE(d.image_size() == pixels);
@@ -97,8 +104,8 @@ void check_content(const snn::dataset& d, std::size_t n, std::size_t pixels, std
         CHECK(d.labels[i] == label(offset + i));
         for (std::size_t k = 0; k < pixels; ++k) {
             if (d.image(i)[k] != pixel(offset + i, k) / 255.0f) {
-                FAIL("sample ", i, " pixel ", k, ": ", d.image(i)[k], " != ",
-                     pixel(offset + i, k) / 255.0f);
+                FAIL("sample ", i, " pixel ", k, ": ", d.image(i)[k],
+                     " != ", pixel(offset + i, k) / 255.0f);
             }
         }
     }
@@ -234,7 +241,8 @@ TEST_CASE("bad IDX files give an io_error naming the file and the problem") {
         bytes gz((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
         gz.resize(gz.size() / 2);
         std::ofstream(img, std::ios::binary | std::ios::trunc)
-            .write(reinterpret_cast<const char*>(gz.data()), static_cast<std::streamsize>(gz.size()));
+            .write(reinterpret_cast<const char*>(gz.data()),
+                   static_cast<std::streamsize>(gz.size()));
         write_file(lab, idx_labels(20, 20));
         CHECK(io_error_of(load) ==
               "fashion-mnist train-images " + img + ": read failed (unexpected end of file)");
