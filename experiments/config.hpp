@@ -8,7 +8,7 @@
 //   config configs/x.ini: unknown key 'lif.decya'
 //   config configs/x.ini: train.epochs = abc: expected an integer
 //   config configs/x.ini: lif.reset = medium: expected one of hard, soft
-//   --set: lif.decay = 1.5: must be in (0, 1]
+//   --set: lif.decay = 1.5: must be in (0, 1] [1]
 // Sections: [network] [lif] [train] (snn), [data] [eval] [output] (experiments), [crossbar]
 // [device] [wires] [adc] (crossbar), [earlyexit] (earlyexit).
 // The source prefix (`config <path>` or `--set`) says where the offending value came from;
@@ -33,7 +33,7 @@ namespace experiments {
 
 // [eval]: how inference runs over the test set.
 struct eval_params {
-    int batch_size = 256;  // samples simulated together [1]
+    int batch_size = 256;  // samples simulated together [samples]
     int threads = 0;       // OpenMP threads over samples, 0 = every core [1]
     void validate() const;
 };
@@ -88,7 +88,7 @@ struct config_key_info {
     std::string key;                   // e.g. "decay"; the full name is section.key
     std::string type;                  // "int", "uint64", "real", "bool", "string", "choice"
     std::string unit;                  // e.g. "ohm", "1", "steps"; empty for strings and choices
-    std::string meaning;               // one line
+    std::string meaning;               // a line or a few (the dump comments each)
     std::vector<std::string> choices;  // allowed values of a "choice" key
 };
 std::vector<config_key_info> config_keys();

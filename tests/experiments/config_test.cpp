@@ -54,6 +54,12 @@ TEST_CASE("defaults come from the param structs when the file is empty") {
     CHECK(c.eval.threads == 0);
 }
 
+TEST_CASE("Windows line endings read like Unix ones") {
+    const run_config c = parse_config("[lif]\r\ndecay = 0.25\r\nreset = soft\r\n", "config x.ini");
+    CHECK(c.lif.decay == 0.25);
+    CHECK(c.lif.reset == "soft");
+}
+
 TEST_CASE("file values are typed and land in their section's struct") {
     const run_config c = parse_config(
         "# comment\n"
@@ -136,6 +142,11 @@ TEST_CASE("values that do not parse as their type name key, value and expected t
     CHECK(error_of("[train]\nhflip = maybe\n") ==
           "config x.ini: train.hflip = maybe: expected true or false");
     CHECK(error_of("", {"train.epochs=abc"}) == "--set: train.epochs = abc: expected an integer");
+    // The file parser drops '#...' as a comment; an override must not sneak one in either.
+    CHECK(error_of("", {"output.dir=a#b"}) ==
+          "--set: output.dir = a#b: '#' starts a comment in INI files and cannot be part of a "
+          "value");
+    CHECK(parse_config("[output]\ndir = a#b\n", "config x.ini").output.dir == "a");
 }
 
 TEST_CASE("enum-like strings list their allowed values") {
@@ -266,22 +277,27 @@ TEST_CASE("the --dump template is valid INI that gives the defaults, with a comm
     }
 }
 
-TEST_CASE("the shipped Fashion-MNIST configs load and differ only in timesteps") {
+TEST_CASE("the shipped Fashion-MNIST configs load and share one network but for T") {
     const std::string dir = source_dir() + "/configs/";
     const run_config base = load_config(dir + "fmnist_snn.ini");
     CHECK(base.network.timesteps == 4);
+    CHECK(base.network.layers == snn::network_params{}.layers);
     CHECK(base.network.encoding == "direct");
     CHECK(base.lif.decay == 0.5);
     CHECK(base.lif.threshold == 1.0);
     CHECK(base.lif.reset == "hard");
     CHECK(base.data.dataset == "fashion-mnist");
+    CHECK(base.earlyexit.t_max == 4);
     for (int t : {1, 2, 8}) {
         CAPTURE(t);
         const run_config v = load_config(dir + "fmnist_snn_t" + std::to_string(t) + ".ini");
         CHECK(v.network.timesteps == t);
+        CHECK(v.earlyexit.t_max == t);
+        // Everything but T and the training recipe (which may be tuned per T) is shared.
         run_config same = v;
         same.network.timesteps = base.network.timesteps;
         same.earlyexit.t_max = base.earlyexit.t_max;
+        same.train = base.train;
         CHECK(effective_config(same) == effective_config(base));
     }
 }
