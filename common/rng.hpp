@@ -66,7 +66,8 @@ public:
     double normal() { return rng_.normal(next_++); }
     // Uniform integer in [0, n) (Lemire's multiply-shift; bias < n / 2^64).
     std::uint64_t below(std::uint64_t n) {
-        return static_cast<std::uint64_t>((static_cast<unsigned __int128>(bits()) * n) >> 64);
+        __extension__ using u128 = unsigned __int128;
+        return static_cast<std::uint64_t>((static_cast<u128>(bits()) * n) >> 64);
     }
 
 private:

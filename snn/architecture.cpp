@@ -1,0 +1,145 @@
+#include "snn/architecture.hpp"
+
+#include <sstream>
+
+#include "common/errors.hpp"
+
+namespace snn {
+
+const char* layer_kind_name(layer_kind k) {
+    switch (k) {
+        case layer_kind::conv: return "conv";
+        case layer_kind::linear: return "linear";
+        case layer_kind::bn: return "bn";
+        case layer_kind::lif: return "lif";
+        case layer_kind::relu: return "relu";
+        case layer_kind::avgpool: return "avgpool";
+        case layer_kind::maxpool: return "maxpool";
+        case layer_kind::flatten: return "flatten";
+    }
+    return "?";
+}
+
+namespace {
+
+std::string trim(const std::string& s) {
+    const auto b = s.find_first_not_of(" \t");
+    if (b == std::string::npos) return "";
+    const auto e = s.find_last_not_of(" \t");
+    return s.substr(b, e - b + 1);
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+    std::vector<std::string> out;
+    std::string item;
+    std::istringstream in(s);
+    while (std::getline(in, item, sep)) out.push_back(trim(item));
+    return out;
+}
+
+[[noreturn]] void fail(const std::string& text, const std::string& token, const std::string& why) {
+    throw spikebar::config_error("network.layers = \"" + text + "\": layer '" + token + "' " + why);
+}
+
+int positive_int(const std::string& text, const std::string& token, const std::string& field) {
+    try {
+        std::size_t used = 0;
+        const int v = std::stoi(field, &used);
+        if (used == field.size() && v > 0) return v;
+    } catch (const std::exception&) {
+    }
+    fail(text, token, "needs a positive integer, got '" + field + "'");
+}
+
+}  // namespace
+
+std::string architecture::to_string() const {
+    std::ostringstream s;
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        const auto& l = layers[i];
+        if (i) s << ", ";
+        s << layer_kind_name(l.kind);
+        if (l.kind == layer_kind::conv)
+            s << ':' << l.out_channels << ':' << l.kernel << ':' << l.stride << ':' << l.pad;
+        else if (l.kind == layer_kind::linear)
+            s << ':' << l.out_channels;
+        else if (l.kind == layer_kind::avgpool || l.kind == layer_kind::maxpool)
+            s << ':' << l.kernel;
+    }
+    return s.str();
+}
+
+architecture parse_architecture(const std::string& text, shape3 input) {
+    architecture a;
+    a.input = input;
+    shape3 cur = input;
+    bool flat = false;
+    for (const std::string& token : split(text, ',')) {
+        if (token.empty()) fail(text, token, "is empty (stray comma?)");
+        const auto f = split(token, ':');
+        layer_spec l;
+        l.in = cur;
+        const std::string& kind = f[0];
+        auto want_fields = [&](std::size_t lo, std::size_t hi) {
+            if (f.size() < lo || f.size() > hi)
+                fail(text, token, "has " + std::to_string(f.size() - 1) + " parameters, expected " +
+                                      std::to_string(lo - 1) +
+                                      (hi > lo ? " to " + std::to_string(hi - 1) : ""));
+        };
+        if (kind == "conv") {
+            want_fields(3, 5);
+            if (flat) fail(text, token, "cannot follow flatten or linear");
+            l.kind = layer_kind::conv;
+            l.out_channels = positive_int(text, token, f[1]);
+            l.kernel = positive_int(text, token, f[2]);
+            l.stride = f.size() > 3 ? positive_int(text, token, f[3]) : 1;
+            l.pad = l.kernel / 2;
+            if (f.size() > 4) {
+                l.pad = f[4] == "0" ? 0 : positive_int(text, token, f[4]);
+            }
+            const int oh = (cur.h + 2 * l.pad - l.kernel) / l.stride + 1;
+            const int ow = (cur.w + 2 * l.pad - l.kernel) / l.stride + 1;
+            if (oh < 1 || ow < 1) fail(text, token, "does not fit its input");
+            cur = {l.out_channels, oh, ow};
+        } else if (kind == "linear") {
+            want_fields(2, 2);
+            if (!flat && (cur.h != 1 || cur.w != 1)) fail(text, token, "needs flatten before it");
+            l.kind = layer_kind::linear;
+            l.out_channels = positive_int(text, token, f[1]);
+            cur = {l.out_channels, 1, 1};
+            flat = true;
+        } else if (kind == "avgpool" || kind == "maxpool") {
+            want_fields(2, 2);
+            if (flat) fail(text, token, "cannot follow flatten or linear");
+            l.kind = kind == "avgpool" ? layer_kind::avgpool : layer_kind::maxpool;
+            l.kernel = l.stride = positive_int(text, token, f[1]);
+            if (cur.h < l.kernel || cur.w < l.kernel) fail(text, token, "is larger than its input");
+            cur = {cur.c, cur.h / l.kernel, cur.w / l.kernel};
+        } else if (kind == "bn" || kind == "lif" || kind == "relu" || kind == "flatten") {
+            want_fields(1, 1);
+            l.kind = kind == "bn"    ? layer_kind::bn
+                     : kind == "lif" ? layer_kind::lif
+                     : kind == "relu" ? layer_kind::relu
+                                      : layer_kind::flatten;
+            if (l.kind == layer_kind::bn &&
+                (a.layers.empty() || !a.layers.back().has_weights()))
+                fail(text, token, "must directly follow conv or linear (it is folded into them)");
+            if (l.kind == layer_kind::flatten) {
+                cur = {cur.size(), 1, 1};
+                flat = true;
+            }
+        } else {
+            fail(text, token,
+                 "has unknown type '" + kind +
+                     "': expected conv, linear, bn, lif, relu, avgpool, maxpool or flatten");
+        }
+        l.out = cur;
+        a.layers.push_back(l);
+    }
+    if (a.layers.empty() || a.layers.back().kind != layer_kind::linear)
+        throw spikebar::config_error("network.layers = \"" + text +
+                                     "\": the last layer must be linear (the readout)");
+    return a;
+}
+
+}  // namespace snn
