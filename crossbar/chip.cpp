@@ -10,6 +10,7 @@
 #include "common/rng.hpp"
 #include "crossbar/device.hpp"
 #include "crossbar/ir_drop.hpp"
+#include "crossbar/kernels.hpp"
 #include "crossbar/normal.hpp"
 
 namespace crossbar {
@@ -133,8 +134,8 @@ chip::chip(const std::vector<layer_matrix>& layers, const chip_params& p, std::u
             const transfer tr = build_transfer(g.data(), R, C, p_.wires);
             t.g_s = std::move(g);
             const int nr = t.rows_used, no = t.outs_used;
-            t.k_a.resize(std::size_t(nr) * no);
-            if (sigma > 0) t.q_a2.resize(std::size_t(nr) * no);
+            t.stride = sigma > 0 ? 2 * no : no;
+            t.kq.resize(std::size_t(nr) * t.stride);
             std::vector<double> col_abs(no, 0.0);
             const double s2v2 = sigma * sigma * v_read * v_read;
             for (int i = 0; i < nr; ++i) {
@@ -142,10 +143,10 @@ chip::chip(const std::vector<layer_matrix>& layers, const chip_params& p, std::u
                     const int jp = diff ? 2 * o : o, jn2 = diff ? 2 * o + 1 : C - 1;
                     const double mp = tr.m_s(jp, i), mn = tr.m_s(jn2, i);
                     const double k = (mp - mn) * v_read;
-                    t.k_a[std::size_t(i) * no + o] = float(k);
+                    t.kq[std::size_t(i) * t.stride + o] = float(k);
                     col_abs[o] += std::abs(k);
                     if (sigma > 0)
-                        t.q_a2[std::size_t(i) * no + o] =
+                        t.kq[std::size_t(i) * t.stride + no + o] =
                             float(s2v2 * (diff ? mp * mp + mn * mn : mp * mp));
                 }
             }
@@ -209,7 +210,7 @@ void chip::calibrate_adc(int layer, const float* x, std::size_t n_vectors) {
                 const int no = t.outs_used;
                 std::fill(acc.begin(), acc.begin() + no, 0.0f);
                 for (int a = 0; a < n; ++a) {
-                    const float* kr = t.k_a.data() + std::size_t(act[a]) * no;
+                    const float* kr = t.kq.data() + std::size_t(act[a]) * t.stride;
                     const float la = lev[a];
                     for (int o = 0; o < no; ++o) acc[o] += la * kr[o];
                 }
@@ -223,52 +224,55 @@ void chip::calibrate_adc(int layer, const float* x, std::size_t n_vectors) {
         if (t.calib_max_a > 0) t.adc = adc_converter(p_.adc.bits, p_.adc.headroom * t.calib_max_a);
 }
 
-void chip::read_row_tile(const layer_data& L, int layer, int rt, const int* act, const float* lev,
-                         int n, float* y, const read_key* key, mvm_counts* counts) const {
+void chip::read_row_tile(const layer_data& L, int rt, const int* act, const float* lev, int n,
+                         float* y, std::uint64_t nkey, const read_key* key,
+                         mvm_counts* counts) const {
     const layer_layout& lay = L.layout;
     const bool noise = p_.device.read_noise_sigma > 0;
     const bool binary = L.binary_input;
-    std::array<float, max_tile> acc;
-    std::array<float, max_tile> var;
+    std::array<float, 2 * max_tile> acc;
+    std::array<float, max_tile> lev2;
+    std::array<float, max_tile + 1> z;
+    if (noise && !binary)
+        for (int a = 0; a < n; ++a) lev2[a] = lev[a] * lev[a];
     for (int ct = 0; ct < lay.col_tiles; ++ct) {
         const std::size_t tile_index = std::size_t(rt) * lay.col_tiles + ct;
         const tile& t = L.tiles[tile_index];
         const int no = t.outs_used;
         float* __restrict a_out = acc.data();
-        std::fill(a_out, a_out + no, 0.0f);
+        float* __restrict v_out = acc.data() + no;  // K and Q rows are adjacent: one pass
         if (binary) {
-            for (int a = 0; a < n; ++a) {
-                const float* __restrict kr = t.k_a.data() + std::size_t(act[a]) * no;
-                for (int o = 0; o < no; ++o) a_out[o] += kr[o];
-            }
+            kernels::sum_rows<false>(t.kq.data(), t.stride, act, nullptr, n, t.stride, a_out);
         } else {
-            for (int a = 0; a < n; ++a) {
-                const float* __restrict kr = t.k_a.data() + std::size_t(act[a]) * no;
-                const float la = lev[a];
-                for (int o = 0; o < no; ++o) a_out[o] += la * kr[o];
-            }
+            kernels::sum_rows<true>(t.kq.data(), t.stride, act, lev, n, no, a_out);
+            if (noise)
+                kernels::sum_rows<true>(t.kq.data() + no, t.stride, act, lev2.data(), n, no, v_out);
         }
         if (noise) {
-            float* __restrict v_out = var.data();
-            std::fill(v_out, v_out + no, 0.0f);
-            float var_ref = 0;
-            for (int a = 0; a < n; ++a) {
-                const float* __restrict qr = t.q_a2.data() + std::size_t(act[a]) * no;
-                const float l2 = binary ? 1.0f : lev[a] * lev[a];
-                for (int o = 0; o < no; ++o) v_out[o] += l2 * qr[o];
-                if (!t.q_ref_a2.empty()) var_ref += l2 * t.q_ref_a2[act[a]];
+            // Stream (seed, read_noise, chip, sample, timestep, layer) folded once per MVM
+            // into nkey, then (tile, read) here.
+            const spikebar::counter_rng rng{nkey, tile_index, key->read};
+            const bool offset = !t.q_ref_a2.empty();
+            kernels::normals(rng, offset ? no + 1 : no, z.data());
+            float ref = 0;
+            if (offset) {
+                float var_ref = 0;
+                for (int a = 0; a < n; ++a)
+                    var_ref += (binary ? 1.0f : lev2[a]) * t.q_ref_a2[act[a]];
+                ref = std::sqrt(var_ref) * z[no];
             }
-            const spikebar::counter_rng rng{seed_,       std::uint64_t(stream::read_noise),
-                                            chip_index_, key->sample,
-                                            key->timestep, std::uint64_t(layer),
-                                            tile_index,  key->read};
-            const float ref = t.q_ref_a2.empty() ? 0.0f
-                                                 : std::sqrt(var_ref) * float(fast_normal(rng, no));
-            for (int o = 0; o < no; ++o)
-                a_out[o] += std::sqrt(v_out[o]) * float(fast_normal(rng, o)) - ref;
+            const float* __restrict zo = z.data();
+            for (int o = 0; o < no; ++o) a_out[o] += std::sqrt(v_out[o]) * zo[o] - ref;
         }
         float* __restrict yo = y + t.out0;
-        for (int o = 0; o < no; ++o) yo[o] += t.adc.convert(a_out[o]);
+        if (t.adc.bits == 0) {
+            for (int o = 0; o < no; ++o) yo[o] += a_out[o];
+        } else {
+            const float inv_step = 1.0f / t.adc.step_a, step = t.adc.step_a;
+            const float lo = t.adc.code_lo, hi = t.adc.code_hi;
+            for (int o = 0; o < no; ++o)
+                yo[o] += std::min(std::max(std::floor(a_out[o] * inv_step + 0.5f), lo), hi) * step;
+        }
         if (counts) {
             ++counts->tile_reads;
             counts->row_activations += std::uint64_t(n);
@@ -290,6 +294,11 @@ void chip::read_row_tile(const layer_data& L, int layer, int rt, const int* act,
     }
 }
 
+std::uint64_t chip::noise_key(int layer, const read_key& key) const {
+    return spikebar::hash_key({seed_, std::uint64_t(stream::read_noise), chip_index_, key.sample,
+                               key.timestep, std::uint64_t(layer)});
+}
+
 void chip::finish(const layer_data& L, float* y) const {
     const float scale = float(L.layout.output_scale);
     for (int o = 0; o < L.layout.out; ++o) y[o] = y[o] * scale + L.bias_digital[o];
@@ -301,6 +310,7 @@ void chip::mvm(int layer, const float* x, float* y, read_key key, mvm_counts* co
     const int R = p_.crossbar.tile_rows;
     std::array<int, max_tile> act;
     std::array<float, max_tile> lev;
+    const std::uint64_t nk = noise_key(layer, key);
     std::fill(y, y + lay.out, 0.0f);
     for (int rt = 0; rt < lay.row_tiles; ++rt) {
         int n = 0;
@@ -321,7 +331,7 @@ void chip::mvm(int layer, const float* x, float* y, read_key key, mvm_counts* co
                 }
             }
         }
-        if (n > 0) read_row_tile(L, layer, rt, act.data(), lev.data(), n, y, &key, counts);
+        if (n > 0) read_row_tile(L, rt, act.data(), lev.data(), n, y, nk, &key, counts);
     }
     finish(L, y);
 }
@@ -343,6 +353,7 @@ void chip::mvm_spikes(int layer, const std::int32_t* active, int n_active, float
     if (!L.binary_input) throw std::logic_error("crossbar mvm_spikes on an analog-input layer");
     const int R = p_.crossbar.tile_rows;
     std::array<int, max_tile> act;
+    const std::uint64_t nk = noise_key(layer, key);
     std::fill(y, y + lay.out, 0.0f);
     int a = 0;
     for (int rt = 0; rt < lay.row_tiles; ++rt) {
@@ -350,7 +361,7 @@ void chip::mvm_spikes(int layer, const std::int32_t* active, int n_active, float
         int n = 0;
         while (a < n_active && active[a] < row_end) act[n++] = active[a++] - row0;
         if (lay.bias_row && lay.in >= row0 && lay.in < row0 + R) act[n++] = lay.in - row0;
-        if (n > 0) read_row_tile(L, layer, rt, act.data(), nullptr, n, y, &key, counts);
+        if (n > 0) read_row_tile(L, rt, act.data(), nullptr, n, y, nk, &key, counts);
     }
     finish(L, y);
 }

@@ -74,11 +74,12 @@ struct tile {
     int row0 = 0, rows_used = 0;  // logical rows [row0, row0 + rows_used) on physical rows 0..
     int out0 = 0, outs_used = 0;  // outputs [out0, out0 + outs_used)
     std::vector<double> g_s;      // [tile_rows * tile_cols] programmed conductances, row-major [S]
-    std::vector<float> k_a;       // [rows_used][outs_used] output current per unit input level [A]
-    std::vector<float> q_a2;      // [rows_used][outs_used] read-noise variance per unit level^2 [A^2]; empty if off
+    int stride = 0;               // floats per row of kq: outs_used, or 2 * outs_used with read noise
+    std::vector<float> kq;        // [rows_used][stride]: K, output current per unit input level [A],
+                                  // then with read noise Q, its variance per unit level^2 [A^2]
     std::vector<float> q_ref_a2;  // [rows_used] offset scheme: reference column's variance [A^2]
     std::vector<float> e_j;       // [rows_used][rows_used] t_read v_read^2 S: energy per level pair [J]
-    double worst_a = 0;           // max_o sum_i |k_a[i][o]|: largest possible |I| [A]
+    double worst_a = 0;           // max_o sum_i |K[i][o]|: largest possible |I| [A]
     double calib_max_a = 0;       // largest noiseless |I| seen on calibration inputs [A]
     adc_converter adc;
 };
@@ -124,8 +125,10 @@ private:
     };
 
     // Shared kernel: row tile rt with n active rows act[] at levels lev[].
-    void read_row_tile(const layer_data& L, int layer, int rt, const int* act, const float* lev,
-                       int n, float* y, const read_key* key, mvm_counts* counts) const;
+    void read_row_tile(const layer_data& L, int rt, const int* act, const float* lev, int n,
+                       float* y, std::uint64_t nkey, const read_key* key,
+                       mvm_counts* counts) const;
+    std::uint64_t noise_key(int layer, const read_key& key) const;
     void finish(const layer_data& L, float* y) const;
 
     chip_params p_;

@@ -78,15 +78,18 @@ TEST_CASE("an ideal chip reproduces the float MVM") {
     // Ideal wires, continuous levels, no variation or noise, ideal converters: the tile
     // currents are exactly (G+ - G-) V, so only float rounding of ~300-term sums remains;
     // 1e-5 of sum |w x| bounds it with margin (sqrt(300) * 6e-8 ~ 1e-6).
+    // Tile widths 32 and 80 give 16 and 40 (differential) or 31 and 79 (offset) outputs per
+    // tile: every block size of the kernel (32, 8, scalar tail) is exercised.
+    for (int cols : {32, 80})
     for (auto scheme : {mapping_scheme::differential, mapping_scheme::offset}) {
         for (auto bias : {bias_mode::digital, bias_mode::row}) {
             for (bool binary : {true, false}) {
-                chip_params p = ideal_params(64, 32);
+                chip_params p = ideal_params(64, cols);
                 p.crossbar.mapping = scheme;
                 p.crossbar.bias = bias;
                 const layer_matrix m = random_layer(300, 70, 17, binary, true);
                 const chip c({m}, p, 1, 0);
-                INFO("scheme " << to_string(scheme) << " bias " << to_string(bias) << " binary "
+                INFO("tile_cols " << cols << " scheme " << to_string(scheme) << " bias " << to_string(bias) << " binary "
                                << binary);
                 for (int v = 0; v < 5; ++v) {
                     const auto x = random_input(m.in, 100 + v, binary);
