@@ -194,22 +194,28 @@ inline void conv_backward_weights(const layer_spec& l, const sparse_map<F>& sx,
 
 namespace detail {
 
-// d[0..N) = sum over taps of sum_co g_tap[co] * wt_tap[co][0..N), accumulated in registers.
+// d[0..N) = sum over taps of sum_co g_tap[co] * wt_tap[co][0..N), accumulated in
+// registers. Four partial sums (by co mod 4) hide the FMA latency; the order is fixed.
 template <class F, int N>
 inline void tap_sum_fixed(F* __restrict d, int ntap, int cout, const F* const* taps_g,
                           const F* const* taps_w) {
     constexpr int L = lanes<F>, NV = N / L;
-    vec<F> acc[NV];
-    for (int q = 0; q < NV; ++q) acc[q] = vec<F>{} ;
+    vec<F> acc[4][NV];
+    for (int j = 0; j < 4; ++j)
+        for (int q = 0; q < NV; ++q) acc[j][q] = vec<F>{};
     for (int t = 0; t < ntap; ++t) {
         const F* gp = taps_g[t];
         const F* wr = taps_w[t];
-        for (int co = 0; co < cout; ++co) {
-            const F gv = gp[co];
-            for (int q = 0; q < NV; ++q) acc[q] += gv * load(wr + co * N + q * L);
-        }
+        int co = 0;
+        for (; co + 4 <= cout; co += 4)
+            for (int j = 0; j < 4; ++j) {
+                const F gv = gp[co + j];
+                for (int q = 0; q < NV; ++q) acc[j][q] += gv * load(wr + (co + j) * N + q * L);
+            }
+        for (; co < cout; ++co)
+            for (int q = 0; q < NV; ++q) acc[0][q] += gp[co] * load(wr + co * N + q * L);
     }
-    for (int q = 0; q < NV; ++q) store(d + q * L, acc[q]);
+    for (int q = 0; q < NV; ++q) store(d + q * L, (acc[0][q] + acc[1][q]) + (acc[2][q] + acc[3][q]));
 }
 
 }  // namespace detail
@@ -277,12 +283,21 @@ inline void linear_forward(int n_out, const sparse_map<F>& sx, const F* w,
     }
 }
 
+// dw[i][o] += sum_j x[j][i] * g[j][o] over images j = 0..n-1 (in that order), for
+// inputs i in [i_lo, i_hi); rows whose input is silent in an image are skipped.
+// Parallel callers split the inputs, so no partial copies of dw are needed.
 template <class F>
-inline void linear_backward_weights(int n_out, const sparse_map<F>& sx, const F* __restrict g,
-                                    F* __restrict dw, F* __restrict db) {
-    for (int o = 0; o < n_out; ++o) db[o] += g[o];
-    for (int e = 0; e < sx.start[1]; ++e)
-        detail::axpy(n_out, dw + static_cast<std::size_t>(sx.channel[e]) * n_out, sx.value[e], g);
+inline void linear_backward_weights(int n_images, int n_in, int n_out, const F* __restrict x,
+                                    const F* __restrict g, int i_lo, int i_hi,
+                                    F* __restrict dw) {
+    for (int i = i_lo; i < i_hi; ++i) {
+        F* __restrict dwr = dw + static_cast<std::size_t>(i) * n_out;
+        for (int j = 0; j < n_images; ++j) {
+            const F xv = x[static_cast<std::size_t>(j) * n_in + i];
+            if (xv == F(0)) continue;
+            detail::axpy(n_out, dwr, xv, g + static_cast<std::size_t>(j) * n_out);
+        }
+    }
 }
 
 // dx[i] = sum_o g[o] * w[i][o] using the transposed weights wt[o][i]. Overwrites dx.

@@ -95,7 +95,7 @@ void trainer::ensure_buffers(int batch) {
         grad_[store_[i]].assign(n, 0.0f);
         if (l.kind == layer_kind::lif || l.kind == layer_kind::bn) aux_[i].assign(n, 0.0f);
         if (l.kind == layer_kind::maxpool) argmax_[i].assign(n, 0);
-        if (l.has_weights()) {
+        if (l.kind == layer_kind::conv) {
             chunk_dw_[i].assign(static_cast<std::size_t>(chunks) * m_.layers[i].weight.size(), 0.0f);
             chunk_db_[i].assign(static_cast<std::size_t>(chunks) * l.out.c, 0.0f);
         }
@@ -260,31 +260,42 @@ double trainer::forward_backward(const std::vector<std::uint8_t>& labels, int* c
                 const std::size_t wsz = s.weight.size();
                 float* cdw = chunk_dw_[i].data();
                 float* cdb = chunk_db_[i].data();
-                std::fill(chunk_dw_[i].begin(), chunk_dw_[i].end(), 0.0f);
-                std::fill(chunk_db_[i].begin(), chunk_db_[i].end(), 0.0f);
                 const bool conv = l.kind == layer_kind::conv;
-                kernels::sparse_map<float> sx;
-#pragma omp parallel for schedule(dynamic, 1) firstprivate(sx)
-                for (int ch = 0; ch < chunks; ++ch) {
-                    const int lo = B_ * ch / chunks, hi = B_ * (ch + 1) / chunks;
-                    for (int r = 0; r < reps; ++r)
-                        for (int b = lo; b < hi; ++b) {
-                            const std::int64_t j = static_cast<std::int64_t>(r) * B_ + b;
-                            sx.build(x + j * isz, conv ? l.in.h * l.in.w : 1, conv ? l.in.c : isz);
-                            if (conv)
-                                kernels::conv_backward_weights(l, sx, gy + j * osz, cdw + ch * wsz,
-                                                               cdb + ch * l.out.c);
-                            else
-                                kernels::linear_backward_weights(osz, sx, gy + j * osz, cdw + ch * wsz,
-                                                                 cdb + ch * l.out.c);
-                        }
-                }
                 auto& gw = grads_[pi];
                 auto& gb = grads_[pi + 1];
-                for (int ch = 0; ch < chunks; ++ch) {
+                if (conv) {
+                    // Weight gradients of small conv kernels: one partial copy per fixed
+                    // chunk of the batch, added up in chunk order.
+                    std::fill(chunk_dw_[i].begin(), chunk_dw_[i].end(), 0.0f);
+                    std::fill(chunk_db_[i].begin(), chunk_db_[i].end(), 0.0f);
+                    kernels::sparse_map<float> sx;
+#pragma omp parallel for schedule(dynamic, 1) firstprivate(sx)
+                    for (int ch = 0; ch < chunks; ++ch) {
+                        const int lo = B_ * ch / chunks, hi = B_ * (ch + 1) / chunks;
+                        for (int r = 0; r < reps; ++r)
+                            for (int b = lo; b < hi; ++b) {
+                                const std::int64_t j = static_cast<std::int64_t>(r) * B_ + b;
+                                sx.build(x + j * isz, l.in.h * l.in.w, l.in.c);
+                                kernels::conv_backward_weights(l, sx, gy + j * osz, cdw + ch * wsz,
+                                                               cdb + ch * l.out.c);
+                            }
+                    }
+                    for (int ch = 0; ch < chunks; ++ch) {
 #pragma omp parallel for schedule(static)
-                    for (std::int64_t k = 0; k < static_cast<std::int64_t>(wsz); ++k) gw[k] += cdw[ch * wsz + k];
-                    for (int c = 0; c < l.out.c; ++c) gb[c] += cdb[ch * l.out.c + c];
+                        for (std::int64_t k = 0; k < static_cast<std::int64_t>(wsz); ++k)
+                            gw[k] += cdw[ch * wsz + k];
+                        for (int c = 0; c < l.out.c; ++c) gb[c] += cdb[ch * l.out.c + c];
+                    }
+                } else {
+                    // Linear: split over input features, each summed over the whole batch.
+                    const int blocks = 64;
+#pragma omp parallel for schedule(dynamic, 1)
+                    for (int blk = 0; blk < blocks; ++blk)
+                        kernels::linear_backward_weights(static_cast<int>(images), isz, osz, x, gy,
+                                                         isz * blk / blocks, isz * (blk + 1) / blocks,
+                                                         gw.data());
+                    for (std::int64_t j = 0; j < images; ++j)
+                        for (int o = 0; o < osz; ++o) gb[o] += gy[j * osz + o];
                 }
                 if (!need_gx) break;
                 {

@@ -1,0 +1,39 @@
+// Flag parsing shared by the subcommands: `--flag VALUE` or `--flag=VALUE`, toggles,
+// repeatable flags. Anything else is a config_error naming the command and the flag.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "experiments/commands.hpp"
+
+namespace experiments {
+
+class cli_parser {
+public:
+    cli_parser(std::string command, std::string usage)
+        : command_(std::move(command)), usage_(std::move(usage)) {}
+
+    cli_parser& value(const std::string& flag, std::string* out);
+    cli_parser& repeated(const std::string& flag, std::vector<std::string>* out);
+    cli_parser& toggle(const std::string& flag, bool* out);
+
+    // Parses `a`; prints the usage and returns false on --help.
+    bool parse(const args& a);
+    // config_error "<command>: --flag is required" when `v` is empty.
+    void require(const std::string& flag, const std::string& v) const;
+
+private:
+    struct option {
+        std::string flag;
+        std::string* value = nullptr;
+        std::vector<std::string>* list = nullptr;
+        bool* toggle = nullptr;
+    };
+    std::string command_, usage_;
+    std::vector<option> options_;
+};
+
+// "spikebar train --config x.ini ..." as one string, for provenance in output files.
+std::string command_line(const std::string& command, const args& a);
+
+}  // namespace experiments

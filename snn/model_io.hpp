@@ -1,0 +1,32 @@
+// The model file (model.h5), schema in docs/model-format.md. Weights are stored in
+// PyTorch's layouts (conv [out, in, kh, kw], linear [out, in] with a flattened map in
+// (c, y, x) order) so other tools read them directly; this module converts to and from
+// the internal channel-last layout. Loading validates every group, attribute and
+// shape and throws spikebar::io_error naming the file and the path inside it.
+#pragma once
+#include <optional>
+#include <string>
+
+#include "snn/model.hpp"
+#include "snn/trainer.hpp"
+
+namespace snn {
+
+constexpr int model_format_version = 1;
+
+// Writes `m` to `path` through a temporary file renamed on success, so a crash never
+// leaves a truncated model behind. With `opt` the file is a training checkpoint that
+// also holds the optimizer state and the number of finished epochs.
+void save_model(const model& m, const std::string& path, const optimizer_state* opt = nullptr,
+                int epochs_done = 0);
+
+struct checkpoint {
+    model m;
+    optimizer_state opt;
+    int epochs_done = 0;
+};
+
+model load_model(const std::string& path);
+checkpoint load_checkpoint(const std::string& path);
+
+}  // namespace snn
