@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <omp.h>
 #include <cstdint>
 #include <vector>
 
@@ -304,4 +305,28 @@ TEST_CASE("results depend only on the read key, never on call order or other chi
     CHECK(same_again < m.out / 2);  // another timestep draws fresh read noise
     for (std::size_t k = 0; k < a.tile_at(0, 1, 1).g_s.size(); ++k)
         REQUIRE(a.tile_at(0, 1, 1).g_s[k] == b.tile_at(0, 1, 1).g_s[k]);
+}
+
+TEST_CASE("chip programming does not depend on the thread count") {
+    chip_params p;
+    p.crossbar.tile_rows = 32;
+    p.crossbar.tile_cols = 32;
+    p.device.d2d_sigma = 0.1;
+    p.device.stuck_on_fraction = 0.02;
+    const std::vector<layer_matrix> layers = {random_layer(100, 40, 1, true, false),
+                                              random_layer(40, 10, 2, true, true)};
+    const int saved = omp_get_max_threads();
+    omp_set_num_threads(1);
+    const chip one(layers, p, 8, 3);
+    omp_set_num_threads(2);
+    const chip two(layers, p, 8, 3);
+    omp_set_num_threads(saved);
+    for (int l = 0; l < 2; ++l)
+        for (int rt = 0; rt < one.layout(l).row_tiles; ++rt)
+            for (int ct = 0; ct < one.layout(l).col_tiles; ++ct) {
+                const tile& a = one.tile_at(l, rt, ct);
+                const tile& b = two.tile_at(l, rt, ct);
+                REQUIRE(a.g_s == b.g_s);
+                REQUIRE(a.kq == b.kq);
+            }
 }
