@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# spikebar set-up on Debian 12: installs the packages, configures and builds, then
+# runs what was asked for. Idempotent: a second run installs nothing and rebuilds
+# only what changed.
+#
+#   ./setup.sh          install + build
+#   ./setup.sh demo     install + build + the demo on the default config
+#   ./setup.sh test     install + build + every test (ctest)
+#   ./setup.sh bench    install (+ PyTorch and OpenBLAS for the peer) + build + benchmarks
+set -euo pipefail
+cd "$(dirname "$0")"
+
+mode=${1:-build}
+case "$mode" in build|demo|test|bench) ;; *)
+  echo "usage: ./setup.sh [build|demo|test|bench]" >&2; exit 2 ;;
+esac
+
+packages=(build-essential cmake libeigen3-dev libhdf5-dev libboost-program-options-dev
+          doctest-dev hdf5-tools zlib1g-dev dataset-fashion-mnist)
+if [ "$mode" = bench ]; then
+  # The PyTorch peer: Debian's torch with OpenBLAS (without it torch falls back to the
+  # reference BLAS and the comparison would flatter us).
+  packages+=(python3-torch python3-numpy python3-h5py libopenblas0-pthread)
+fi
+
+start=$(date +%s)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "[deps] installing: ${missing[*]}" >&2
+  $sudo apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}" >&2
+fi
+echo "[deps] ok" >&2
+
+jobs=$(nproc)
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release ${SPIKEBAR_CMAKE_ARGS:-} > build.log 2>&1 ||
+  { cat build.log >&2; echo "[build] cmake configure failed" >&2; exit 1; }
+cmake --build build -j"$jobs" >> build.log 2>&1 ||
+  { tail -50 build.log >&2; echo "[build] failed (full log: build.log)" >&2; exit 1; }
+echo "[build] ok  ($(( $(date +%s) - start )) s)" >&2
+
+case "$mode" in
+  demo)  exec bash experiments/demo.sh ;;
+  test)  exec ctest --test-dir build --output-on-failure -j"$jobs" ;;
+  bench) exec bash bench/run.sh ;;
+esac
