@@ -20,7 +20,7 @@ id open_object(const file& f, const std::string& obj) {
 id open_attr(const file& f, const std::string& obj, const std::string& name) {
     const id o = open_object(f, obj);
     if (H5Aexists(o.get(), name.c_str()) <= 0)
-        fail(f, obj + (obj == "/" ? "" : "/") + "@" + name + " is missing");
+        fail(f, obj + "@" + name + " is missing");
     id a(H5Aopen(o.get(), name.c_str(), H5P_DEFAULT), H5Aclose);
     if (!a.ok()) fail(f, obj + "@" + name + " cannot be opened");
     return a;
