@@ -34,6 +34,8 @@ std::vector<std::string> split(const std::string& s, char sep) {
     std::string item;
     std::istringstream in(s);
     while (std::getline(in, item, sep)) out.push_back(trim(item));
+    // getline drops an empty last field: keep it, so "linear:10," is a stray comma.
+    if (!s.empty() && s.back() == sep) out.push_back("");
     return out;
 }
 
@@ -92,6 +94,9 @@ architecture parse_architecture(const std::string& text, shape3 input) {
             l.kind = layer_kind::conv;
             l.out_channels = positive_int(text, token, f[1]);
             l.kernel = positive_int(text, token, f[2]);
+            // conv_forward and conv_backward_input gather at most 11 x 11 taps on the stack.
+            if (l.kernel > 11)
+                fail(text, token, "has kernel " + f[2] + ", the kernels support at most 11");
             l.stride = f.size() > 3 ? positive_int(text, token, f[3]) : 1;
             l.pad = l.kernel / 2;
             if (f.size() > 4) {
@@ -113,6 +118,9 @@ architecture parse_architecture(const std::string& text, shape3 input) {
             if (flat) fail(text, token, "cannot follow flatten or linear");
             l.kind = kind == "avgpool" ? layer_kind::avgpool : layer_kind::maxpool;
             l.kernel = l.stride = positive_int(text, token, f[1]);
+            // maxpool records the argmax window offset ky * k + kx in one byte.
+            if (l.kind == layer_kind::maxpool && l.kernel > 16)
+                fail(text, token, "has kernel " + f[1] + ", the kernels support at most 16");
             if (cur.h < l.kernel || cur.w < l.kernel) fail(text, token, "is larger than its input");
             cur = {cur.c, cur.h / l.kernel, cur.w / l.kernel};
         } else if (kind == "bn" || kind == "lif" || kind == "relu" || kind == "flatten") {
