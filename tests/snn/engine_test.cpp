@@ -2,6 +2,8 @@
 // forward written here, against the trainer's layer-major forward, and against itself
 // under changes that must not matter: batch size, thread count, retiring other samples.
 // Also checks the rate-encoding draws and fold_batchnorm (snn/model.hpp).
+#include "snn/engine.hpp"
+
 #include <doctest/doctest.h>
 #include <omp.h>
 
@@ -12,7 +14,6 @@
 #include <vector>
 
 #include "helpers.hpp"
-#include "snn/engine.hpp"
 #include "snn/kernels.hpp"
 #include "snn/model.hpp"
 #include "snn/synapse.hpp"
@@ -23,7 +24,8 @@ using namespace snn;
 namespace {
 
 model test_model(const std::string& layers, shape3 input, int T, const std::string& encoding,
-                 double decay, const std::string& reset, double threshold, double weight_gain,  // 1: make_model as is
+                 double decay, const std::string& reset, double threshold,
+                 double weight_gain,  // 1: make_model as is
                  std::uint64_t seed) {
     network_params net;
     net.layers = layers;
@@ -50,7 +52,8 @@ std::vector<float> random_images(std::uint64_t seed, std::size_t n, const shape3
     std::vector<float> img(n * in.size());
     for (auto& p : img) {
         const double u = s.uniform();
-        p = levels > 0 ? static_cast<float>(std::floor(u * (levels + 1)) / levels) : static_cast<float>(u);
+        p = levels > 0 ? static_cast<float>(std::floor(u * (levels + 1)) / levels)
+                       : static_cast<float>(u);
     }
     return img;
 }
@@ -59,7 +62,9 @@ std::vector<float> random_images(std::uint64_t seed, std::size_t n, const shape3
 struct recording {
     std::size_t per_step = 0;
     std::vector<float> data;
-    const float* at(std::size_t sample, int t) const { return data.data() + (sample * T + t) * per_step; }
+    const float* at(std::size_t sample, int t) const {
+        return data.data() + (sample * T + t) * per_step;
+    }
     int T = 0;
 };
 
@@ -93,7 +98,8 @@ recording record(const model& m, const std::vector<float>& images, std::size_t n
             e.step();
             REQUIRE(e.timestep() == t + 1);
             for (std::size_t i = 0; i < nb; ++i)
-                snapshot(e, static_cast<int>(i), r.data.data() + ((first + i) * r.T + t) * r.per_step);
+                snapshot(e, static_cast<int>(i),
+                         r.data.data() + ((first + i) * r.T + t) * r.per_step);
         }
     }
     return r;
@@ -200,7 +206,8 @@ TEST_CASE("retiring samples mid-run leaves the remaining ones bit-identical to a
 
 TEST_CASE("rate encoding draws depend only on (seed, sample index, t)") {
     // A readout of identity weights right after flatten shows the encoded input itself:
-    // logits[(y*W + x)*C + c] = (u < pixel), u = counter_rng{seed, sample, t}.uniform(c*H*W + y*W + x).
+    // logits[(y*W + x)*C + c] = (u < pixel), u = counter_rng{seed, sample, t}.uniform(c*H*W + y*W +
+    // x).
     const shape3 in{2, 3, 3};
     const int n_in = in.size();
     model m = test_model("flatten, linear:" + std::to_string(n_in), in, 6, "rate", 0.5, "hard", 1.0,
@@ -278,7 +285,8 @@ struct reference_net {
     std::vector<std::vector<float>> step(std::vector<float> x) {
         std::vector<std::vector<float>> outs;
         int j = 0;
-        const float decay = float(m.lif.decay), th = float(m.lif.threshold), vr = float(m.lif.v_reset);
+        const float decay = float(m.lif.decay), th = float(m.lif.threshold),
+                    vr = float(m.lif.v_reset);
         for (std::size_t i = 0; i < m.arch.layers.size(); ++i) {
             const auto& l = m.arch.layers[i];
             const auto& p = m.layers[i];
@@ -291,7 +299,8 @@ struct reference_net {
                             float acc = p.bias[co];
                             for (int ky = 0; ky < k; ++ky)
                                 for (int kx = 0; kx < k; ++kx) {
-                                    const int iy = oy * l.stride + ky - l.pad, ix = ox * l.stride + kx - l.pad;
+                                    const int iy = oy * l.stride + ky - l.pad,
+                                              ix = ox * l.stride + kx - l.pad;
                                     if (iy < 0 || iy >= l.in.h || ix < 0 || ix >= l.in.w) continue;
                                     for (int ci = 0; ci < cin; ++ci)
                                         acc += x[(iy * l.in.w + ix) * cin + ci] *
@@ -321,7 +330,8 @@ struct reference_net {
                             float best = -INFINITY;
                             for (int ky = 0; ky < k; ++ky)
                                 for (int kx = 0; kx < k; ++kx)
-                                    best = std::max(best, x[((oy * k + ky) * l.in.w + ox * k + kx) * c + ch]);
+                                    best = std::max(
+                                        best, x[((oy * k + ky) * l.in.w + ox * k + kx) * c + ch]);
                             y[(oy * l.out.w + ox) * c + ch] = best;
                         }
             } else if (l.kind == layer_kind::flatten) {
@@ -350,7 +360,8 @@ TEST_CASE("engine equals a slow reference forward written from the documented eq
                                variant{"direct", 1.0, "soft"}, variant{"rate", 1.0, "soft"}}) {
         INFO("seed " << seed << ": " << var.encoding << " decay " << var.decay << " " << var.reset);
         const int T = 4;
-        const model m = test_model(net_layers, net_input, T, var.encoding, var.decay, var.reset, 1.0, 2.0, seed);
+        const model m = test_model(net_layers, net_input, T, var.encoding, var.decay, var.reset,
+                                   1.0, 2.0, seed);
         const auto images = random_images(seed, n, net_input, 2);  // pixels 0, 1/2, 1
         const recording r = record(m, images, n, 4, seed);
         const shape3& in = net_input;
@@ -365,9 +376,11 @@ TEST_CASE("engine equals a slow reference forward written from the documented eq
                 for (int c = 0; c < in.c; ++c)
                     for (int p = 0; p < in.h * in.w; ++p) {
                         const float pix = img[c * in.h * in.w + p];
-                        x[p * in.c + c] = std::string(var.encoding) == "direct"
-                                              ? pix
-                                              : (rng.uniform(std::uint64_t(c) * in.h * in.w + p) < pix ? 1.0f : 0.0f);
+                        x[p * in.c + c] =
+                            std::string(var.encoding) == "direct"
+                                ? pix
+                                : (rng.uniform(std::uint64_t(c) * in.h * in.w + p) < pix ? 1.0f
+                                                                                         : 0.0f);
                     }
                 const auto outs = ref.step(x);
                 // Same layout as snapshot(): logits, then (v, s, count) per lif layer.
@@ -383,7 +396,8 @@ TEST_CASE("engine equals a slow reference forward written from the documented eq
                     spikes += count;
                     ++j;
                 }
-                bad += std::memcmp(expect.data(), r.at(i, t - 1), expect.size() * sizeof(float)) != 0;
+                bad +=
+                    std::memcmp(expect.data(), r.at(i, t - 1), expect.size() * sizeof(float)) != 0;
             }
         }
         CHECK(bad == 0);
@@ -417,11 +431,12 @@ TEST_CASE("engine logits equal the trainer's layer-major forward of the same BN-
     const recording r = record(m, batch_images, B, B, 0);
     std::vector<float> O(static_cast<std::size_t>(T) * B * K), dO(O.size());
     for (int t = 0; t < T; ++t)
-        for (int b = 0; b < B; ++b) std::copy(r.at(b, t), r.at(b, t) + K, O.data() + (t * B + b) * K);
+        for (int b = 0; b < B; ++b)
+            std::copy(r.at(b, t), r.at(b, t) + K, O.data() + (t * B + b) * K);
     train_params p;
     int correct = 0;
-    const double engine_loss =
-        backprop::tet_loss(T, B, K, O.data(), labels.data(), p.tet_lambda, p.tet_phi, dO.data(), &correct);
+    const double engine_loss = backprop::tet_loss(T, B, K, O.data(), labels.data(), p.tet_lambda,
+                                                  p.tet_phi, dO.data(), &correct);
     trainer tr(m, p, 1);
     const double trainer_loss = tr.loss_and_gradients(d, idx);
     CHECK(trainer_loss == engine_loss);
@@ -439,7 +454,8 @@ TEST_CASE("fold_batchnorm equals conv/linear followed by eval-mode bn within flo
     for (int i : {1, 5}) {
         auto& bn = m.layers[i];
         bn.bn_eps = 1e-3f;
-        for (auto& g : bn.gamma) g = static_cast<float>(0.5 + 1.5 * s.uniform()) * (s.uniform() < 0.3 ? -1 : 1);
+        for (auto& g : bn.gamma)
+            g = static_cast<float>(0.5 + 1.5 * s.uniform()) * (s.uniform() < 0.3 ? -1 : 1);
         for (auto& b : bn.beta) b = static_cast<float>(s.uniform() - 0.5);
         for (auto& mu : bn.running_mean) mu = static_cast<float>(2 * s.uniform() - 1);
         for (auto& var : bn.running_var) var = static_cast<float>(0.01 + 3 * s.uniform());
@@ -468,13 +484,18 @@ TEST_CASE("fold_batchnorm equals conv/linear followed by eval-mode bn within flo
         for (int pos = 0; pos < positions; ++pos)
             for (int co = 0; co < cout; ++co) {
                 double z = p.bias[co], bound = std::abs(double(fw.bias[co]));
-                const double scale = bn.gamma[co] / std::sqrt(double(bn.running_var[co]) + double(bn.bn_eps));
+                const double scale =
+                    bn.gamma[co] / std::sqrt(double(bn.running_var[co]) + double(bn.bn_eps));
                 for (int r = 0; r < rows; ++r) {
                     double xv;
                     if (l.kind == layer_kind::conv) {
-                        const int k = l.kernel, ky = r / (k * l.in.c), kx = (r / l.in.c) % k, ci = r % l.in.c;
-                        const int iy = pos / l.out.w * l.stride + ky - l.pad, ix = pos % l.out.w * l.stride + kx - l.pad;
-                        xv = (iy < 0 || iy >= l.in.h || ix < 0 || ix >= l.in.w) ? 0.0 : x[(iy * l.in.w + ix) * l.in.c + ci];
+                        const int k = l.kernel, ky = r / (k * l.in.c), kx = (r / l.in.c) % k,
+                                  ci = r % l.in.c;
+                        const int iy = pos / l.out.w * l.stride + ky - l.pad,
+                                  ix = pos % l.out.w * l.stride + kx - l.pad;
+                        xv = (iy < 0 || iy >= l.in.h || ix < 0 || ix >= l.in.w)
+                                 ? 0.0
+                                 : x[(iy * l.in.w + ix) * l.in.c + ci];
                     } else {
                         xv = x[r];
                     }
@@ -482,7 +503,8 @@ TEST_CASE("fold_batchnorm equals conv/linear followed by eval-mode bn within flo
                     bound += std::abs(xv * p.weight[std::size_t(r) * cout + co] * scale);
                 }
                 const double y = (z - bn.running_mean[co]) * scale + bn.beta[co];
-                bad += !(std::abs(out[pos * cout + co] - y) <= snn_test::gamma_n(rows + 3, snn_test::u_float) * bound);
+                bad += !(std::abs(out[pos * cout + co] - y) <=
+                         snn_test::gamma_n(rows + 3, snn_test::u_float) * bound);
             }
         CHECK(bad == 0);
     };

@@ -51,7 +51,8 @@ int count_fd_mismatches(vec& p, const vec& analytic, const std::vector<std::size
 }
 
 // Up to `n` distinct indices below `size` (all of them when size <= n).
-std::vector<std::size_t> sample_indices(spikebar::counter_stream& s, std::size_t size, std::size_t n) {
+std::vector<std::size_t> sample_indices(spikebar::counter_stream& s, std::size_t size,
+                                        std::size_t n) {
     std::vector<std::size_t> idx;
     if (size <= n) {
         for (std::size_t i = 0; i < size; ++i) idx.push_back(i);
@@ -69,13 +70,15 @@ vec conv_fwd(const layer_spec& l, const vec& x, const vec& w, const vec& b) {
     return out;
 }
 
-// Transposed conv weights as the trainer builds them: wt[(q*Cout+co)*Cin+ci] = w[(q*Cin+ci)*Cout+co].
+// Transposed conv weights as the trainer builds them: wt[(q*Cout+co)*Cin+ci] =
+// w[(q*Cin+ci)*Cout+co].
 vec transpose_blocks(const vec& w, int blocks, int rows, int cols) {
     vec wt(w.size());
     for (int q = 0; q < blocks; ++q)
         for (int r = 0; r < rows; ++r)
             for (int c = 0; c < cols; ++c)
-                wt[(std::size_t(q) * cols + c) * rows + r] = w[(std::size_t(q) * rows + r) * cols + c];
+                wt[(std::size_t(q) * cols + c) * rows + r] =
+                    w[(std::size_t(q) * rows + r) * cols + c];
     return wt;
 }
 
@@ -89,16 +92,17 @@ TEST_CASE("conv backward (weights, bias, input) matches finite differences") {
     struct shape_case {
         int cin, cout, k, stride, pad, h, w;
     };
-    const shape_case cases[] = {{3, 4, 3, 1, 1, 5, 6},   {16, 5, 3, 2, 1, 7, 6}, {17, 16, 1, 1, 0, 4, 3},
-                                {3, 32, 5, 2, 0, 8, 7},   {32, 3, 3, 2, 0, 6, 6}, {10, 17, 5, 1, 1, 5, 5},
+    const shape_case cases[] = {{3, 4, 3, 1, 1, 5, 6},   {16, 5, 3, 2, 1, 7, 6},
+                                {17, 16, 1, 1, 0, 4, 3}, {3, 32, 5, 2, 0, 8, 7},
+                                {32, 3, 3, 2, 0, 6, 6},  {10, 17, 5, 1, 1, 5, 5},
                                 {16, 16, 3, 1, 0, 5, 4}};
     int n = 0;
     for (const auto& c : cases) {
         const std::uint64_t seed = seed0 + 100 + n++;
-        const layer_spec l = snn_test::first_layer(
-            "conv:" + std::to_string(c.cout) + ":" + std::to_string(c.k) + ":" +
-                std::to_string(c.stride) + ":" + std::to_string(c.pad),
-            {c.cin, c.h, c.w});
+        const layer_spec l =
+            snn_test::first_layer("conv:" + std::to_string(c.cout) + ":" + std::to_string(c.k) +
+                                      ":" + std::to_string(c.stride) + ":" + std::to_string(c.pad),
+                                  {c.cin, c.h, c.w});
         INFO("seed " << seed << ": " << snn_test::describe(l));
         spikebar::counter_stream s{seed, 0x6A};
         vec x = snn_test::random_values<double>(s, l.in.size(), -1, 1, 0.25);
@@ -124,8 +128,10 @@ TEST_CASE("conv backward (weights, bias, input) matches finite differences") {
         vec dw1(w.size(), 1.0), db1(b.size(), 1.0);
         kernels::conv_backward_weights(l, sx, g.data(), dw1.data(), db1.data());
         int bad_acc = 0;
-        for (std::size_t i = 0; i < dw.size(); ++i) bad_acc += !(std::abs(dw1[i] - 1 - dw[i]) <= 1e-12);
-        for (std::size_t i = 0; i < db.size(); ++i) bad_acc += !(std::abs(db1[i] - 1 - db[i]) <= 1e-12);
+        for (std::size_t i = 0; i < dw.size(); ++i)
+            bad_acc += !(std::abs(dw1[i] - 1 - dw[i]) <= 1e-12);
+        for (std::size_t i = 0; i < db.size(); ++i)
+            bad_acc += !(std::abs(db1[i] - 1 - db[i]) <= 1e-12);
         CHECK(bad_acc == 0);
     }
 }
@@ -137,7 +143,8 @@ TEST_CASE("linear backward (batched weights by input range, input) matches finit
         for (int n_out : {3, 16, 17, 32}) {
             const std::uint64_t seed = seed0 + 300 + n++;
             const int images = 3;
-            INFO("seed " << seed << ": linear " << n_in << " -> " << n_out << ", " << images << " images");
+            INFO("seed " << seed << ": linear " << n_in << " -> " << n_out << ", " << images
+                         << " images");
             spikebar::counter_stream s{seed, 0x7B};
             vec x = snn_test::random_values<double>(s, std::size_t(images) * n_in, -1, 1, 0.3);
             vec w = snn_test::random_values<double>(s, std::size_t(n_in) * n_out, -1, 1);
@@ -157,8 +164,10 @@ TEST_CASE("linear backward (batched weights by input range, input) matches finit
             // Two input ranges, as parallel callers split them.
             vec dw(w.size(), 0.0);
             const int split = n_in / 2;
-            kernels::linear_backward_weights(images, n_in, n_out, x.data(), g.data(), split, n_in, dw.data());
-            kernels::linear_backward_weights(images, n_in, n_out, x.data(), g.data(), 0, split, dw.data());
+            kernels::linear_backward_weights(images, n_in, n_out, x.data(), g.data(), split, n_in,
+                                             dw.data());
+            kernels::linear_backward_weights(images, n_in, n_out, x.data(), g.data(), 0, split,
+                                             dw.data());
             CHECK(count_fd_mismatches(w, dw, sample_indices(s, w.size(), 200), 1e-3, 1e-8, L) == 0);
 
             const vec wt = transpose_blocks(w, 1, n_in, n_out);
@@ -203,8 +212,10 @@ TEST_CASE("maxpool and avgpool backward match finite differences") {
             vec dmax(x.size(), 0.0), davg(x.size(), 0.0);
             kernels::maxpool_backward(mp, g.data(), arg.data(), dmax.data());
             kernels::avgpool_backward(ap, g.data(), davg.data());
-            CHECK(count_fd_mismatches(x, dmax, sample_indices(s, x.size(), 1000), 1e-6, 1e-8, Lmax) == 0);
-            CHECK(count_fd_mismatches(x, davg, sample_indices(s, x.size(), 1000), 1e-6, 1e-8, Lavg) == 0);
+            CHECK(count_fd_mismatches(x, dmax, sample_indices(s, x.size(), 1000), 1e-6, 1e-8,
+                                      Lmax) == 0);
+            CHECK(count_fd_mismatches(x, davg, sample_indices(s, x.size(), 1000), 1e-6, 1e-8,
+                                      Lavg) == 0);
         }
 }
 
@@ -239,7 +250,8 @@ TEST_CASE("bn backward (input, gamma, beta) with batch statistics matches finite
                 for (int r = 0; r < rows; ++r) v += (y[r * C + c] - m) * (y[r * C + c] - m);
                 v /= rows;
                 CHECK(std::abs(m - beta[c]) <= 1e-12 * (1 + std::abs(beta[c]) + gamma[c]));
-                CHECK(std::abs(v - gamma[c] * gamma[c] * var[c] / (var[c] + eps)) <= 1e-12 * gamma[c] * gamma[c]);
+                CHECK(std::abs(v - gamma[c] * gamma[c] * var[c] / (var[c] + eps)) <=
+                      1e-12 * gamma[c] * gamma[c]);
             }
             vec dx(x.size(), -3.0), dgamma(C, 0.0), dbeta(C, 0.0);
             backprop::bn_backward<double>(rows, C, g.data(), xhat.data(), inv_std, gamma.data(),
@@ -258,7 +270,8 @@ namespace {
 //   u[t] = decay * v[t-1] + I[t],   out[t] = sigma(u[t] - threshold),
 //   v[t] = hard: (1 - s_H[t]) u[t] + s_H[t] v_reset,   soft: u[t] - s_H[t] threshold.
 double smooth_lif_loss(int T, int n, const backprop::lif_constants& p, const surrogate& sg,
-                       const vec& in, std::int64_t in_stride, const vec& s_heaviside, const vec& ds) {
+                       const vec& in, std::int64_t in_stride, const vec& s_heaviside,
+                       const vec& ds) {
     vec v(n, 0.0);
     double L = 0;
     for (int t = 0; t < T; ++t)
@@ -279,7 +292,8 @@ double smooth_lif_loss(int T, int n, const backprop::lif_constants& p, const sur
 TEST_CASE("lif sequence BPTT equals finite differences of the frozen-reset surrogate forward") {
     const std::uint64_t seed0 = snn_test::base_seed();
     int n_case = 0;
-    for (auto kind : {surrogate_kind::fast_sigmoid, surrogate_kind::arctan, surrogate_kind::triangle})
+    for (auto kind :
+         {surrogate_kind::fast_sigmoid, surrogate_kind::arctan, surrogate_kind::triangle})
         for (bool soft : {false, true})
             for (double decay : {0.5, 0.9, 1.0})
                 for (bool static_input : {false, true}) {
@@ -293,11 +307,13 @@ TEST_CASE("lif sequence BPTT equals finite differences of the frozen-reset surro
                     surrogate sg;
                     sg.kind = kind;
                     sg.alpha = 2.0;
-                    INFO("seed " << seed << ": surrogate " << int(kind) << (soft ? " soft" : " hard")
-                                 << " decay " << decay << (static_input ? " static input" : ""));
+                    INFO("seed " << seed << ": surrogate " << int(kind)
+                                 << (soft ? " soft" : " hard") << " decay " << decay
+                                 << (static_input ? " static input" : ""));
                     spikebar::counter_stream s{seed, 0xAE};
                     const std::int64_t in_stride = static_input ? 0 : n;
-                    vec in = snn_test::random_values<double>(s, static_input ? n : T * n, -0.2, 1.3);
+                    vec in =
+                        snn_test::random_values<double>(s, static_input ? n : T * n, -0.2, 1.3);
                     const vec ds = snn_test::random_values<double>(s, T * n, -1, 1);
                     vec sp(T * n), u(T * n), v(n);
                     backprop::lif_forward_sequence<double>(T, n, p, in.data(), in_stride, sp.data(),
@@ -317,10 +333,12 @@ TEST_CASE("lif sequence BPTT equals finite differences of the frozen-reset surro
                     for (int i = 0; i < n; ++i) CHECK(vk[i] == v[i]);
 
                     vec din(in.size(), -3.0), du(n);
-                    backprop::lif_backward_sequence<double>(T, n, p, sg, sp.data(), u.data(), ds.data(), n,
-                                                            din.data(), in_stride, du.data());
+                    backprop::lif_backward_sequence<double>(T, n, p, sg, sp.data(), u.data(),
+                                                            ds.data(), n, din.data(), in_stride,
+                                                            du.data());
                     auto L = [&] { return smooth_lif_loss(T, n, p, sg, in, in_stride, sp, ds); };
-                    CHECK(count_fd_mismatches(in, din, sample_indices(s, in.size(), 100), 1e-6, 1e-5, L) == 0);
+                    CHECK(count_fd_mismatches(in, din, sample_indices(s, in.size(), 100), 1e-6,
+                                              1e-5, L) == 0);
                 }
 }
 
@@ -339,9 +357,10 @@ TEST_CASE("tet_loss gradient matches finite differences and its value matches th
         for (auto& y : labels) y = static_cast<std::uint8_t>(s.below(K));
         vec dO(O.size());
         int correct = -1;
-        const double loss = backprop::tet_loss<double>(T, B, K, O.data(), labels.data(), lambda, phi,
-                                                       dO.data(), &correct);
-        // L = 1/B sum_b [ (1-lambda)/T sum_t CE(O_tb, y_b) + lambda/T sum_t mean_k (O_tbk - phi)^2 ]
+        const double loss = backprop::tet_loss<double>(T, B, K, O.data(), labels.data(), lambda,
+                                                       phi, dO.data(), &correct);
+        // L = 1/B sum_b [ (1-lambda)/T sum_t CE(O_tb, y_b) + lambda/T sum_t mean_k (O_tbk - phi)^2
+        // ]
         double expect = 0;
         int expect_correct = 0;
         for (int b = 0; b < B; ++b) {
@@ -374,7 +393,8 @@ TEST_CASE("tet_loss gradient matches finite differences and its value matches th
 // rounding ~1e-16 / h = 1e-10; tolerance 1e-8 absolute.
 TEST_CASE("surrogate grad() is the derivative of value() for every kind") {
     const double h = 1e-6;
-    for (auto kind : {surrogate_kind::fast_sigmoid, surrogate_kind::arctan, surrogate_kind::triangle})
+    for (auto kind :
+         {surrogate_kind::fast_sigmoid, surrogate_kind::arctan, surrogate_kind::triangle})
         for (double alpha : {0.5, 2.0, 4.0}) {
             surrogate sg;
             sg.kind = kind;
@@ -407,7 +427,8 @@ TEST_CASE("surrogate grad() is the derivative of value() for every kind") {
             // over +-2000/alpha; fast_sigmoid's tails beyond hold ~ 1/(2*2000) of the mass).
             double integral = 0;
             const double span = 2000 / alpha, dx = 1e-3 / alpha;
-            for (double x = -span; x < span; x += dx) integral += 0.5 * (sg.grad(x) + sg.grad(x + dx)) * dx;
+            for (double x = -span; x < span; x += dx)
+                integral += 0.5 * (sg.grad(x) + sg.grad(x + dx)) * dx;
             CHECK(std::abs(integral - 1) <= 1e-3);
         }
 }

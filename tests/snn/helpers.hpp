@@ -27,7 +27,9 @@ constexpr double u_double = 0x1p-53;
 
 // Higham's gamma_n = n u / (1 - n u): |fl(sum of n products) - exact| <= gamma_n * sum |terms|
 // for any summation order, with or without fused multiply-adds.
-inline double gamma_n(int n, double u) { return n * u / (1 - n * u); }
+inline double gamma_n(int n, double u) {
+    return n * u / (1 - n * u);
+}
 
 // Values uniform in [lo, hi), a fraction `zeros` of them exactly zero.
 template <class F>
@@ -55,9 +57,9 @@ inline snn::layer_spec first_layer(const std::string& token, snn::shape3 in) {
 inline std::string describe(const snn::layer_spec& l) {
     return std::string(snn::layer_kind_name(l.kind)) + " in (" + std::to_string(l.in.c) + "," +
            std::to_string(l.in.h) + "," + std::to_string(l.in.w) + ") out (" +
-           std::to_string(l.out.c) + "," + std::to_string(l.out.h) + "," +
-           std::to_string(l.out.w) + ") k " + std::to_string(l.kernel) + " s " +
-           std::to_string(l.stride) + " p " + std::to_string(l.pad);
+           std::to_string(l.out.c) + "," + std::to_string(l.out.h) + "," + std::to_string(l.out.w) +
+           ") k " + std::to_string(l.kernel) + " s " + std::to_string(l.stride) + " p " +
+           std::to_string(l.pad);
 }
 
 }  // namespace snn_test

@@ -3,6 +3,8 @@
 // channel counts on and off the 16/32/64/128 fast paths), checks that the event-driven
 // path is bit-identical to a dense same-order accumulation for binary spikes, and checks
 // lif_step against membrane sequences computed by hand.
+#include "snn/kernels.hpp"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -11,7 +13,6 @@
 #include <vector>
 
 #include "helpers.hpp"
-#include "snn/kernels.hpp"
 
 using namespace snn;
 using snn_test::gamma_n;
@@ -70,7 +71,8 @@ template <class F>
 void check_conv_case(const layer_spec& l, std::uint64_t seed, double u) {
     spikebar::counter_stream s{seed, 0xC0};
     const auto x = snn_test::random_values<F>(s, l.in.size(), -1, 1, 0.3);
-    const auto w = snn_test::random_values<F>(s, std::size_t(l.kernel) * l.kernel * l.in.c * l.out.c, -1, 1);
+    const auto w =
+        snn_test::random_values<F>(s, std::size_t(l.kernel) * l.kernel * l.in.c * l.out.c, -1, 1);
     const auto b = snn_test::random_values<F>(s, l.out.c, -1, 1);
     std::vector<double> ref, absum;
     reference_conv(l, x, w, b, ref, absum);
@@ -93,12 +95,13 @@ TEST_CASE("conv_forward matches a nested-loop double reference over random shape
     spikebar::counter_stream pick{seed0, 0x5A9E};
     for (int c = 0; c < 36; ++c) {
         const int cin = cins[pick.below(6)], cout = couts[c % 7], k = ks[pick.below(3)];
-        const int stride = 1 + static_cast<int>(pick.below(2)), pad = static_cast<int>(pick.below(2));
+        const int stride = 1 + static_cast<int>(pick.below(2)),
+                  pad = static_cast<int>(pick.below(2));
         const int h = k + static_cast<int>(pick.below(7)), w = k + static_cast<int>(pick.below(7));
-        const layer_spec l = snn_test::first_layer(
-            "conv:" + std::to_string(cout) + ":" + std::to_string(k) + ":" + std::to_string(stride) +
-                ":" + std::to_string(pad),
-            {cin, h, w});
+        const layer_spec l =
+            snn_test::first_layer("conv:" + std::to_string(cout) + ":" + std::to_string(k) + ":" +
+                                      std::to_string(stride) + ":" + std::to_string(pad),
+                                  {cin, h, w});
         const std::uint64_t seed = seed0 + 1000 + c;
         INFO("seed " << seed << ": " << snn_test::describe(l));
         check_conv_case<double>(l, seed, snn_test::u_double);
@@ -138,7 +141,8 @@ TEST_CASE("linear_forward matches a nested-loop double reference over random siz
         }
 }
 
-TEST_CASE("binary spikes: the event-driven kernels equal a dense same-order float sum bit for bit") {
+TEST_CASE(
+    "binary spikes: the event-driven kernels equal a dense same-order float sum bit for bit") {
     // For 0/1 inputs every product x*w is exact (w or 0) and adding an exact zero changes
     // nothing, so skipping silent inputs must give exactly the dense sum taken in the
     // documented (ky, kx, ci) / i order, whether or not the compiler fuses multiply-adds.
@@ -155,7 +159,8 @@ TEST_CASE("binary spikes: the event-driven kernels equal a dense same-order floa
                 INFO("seed " << seed << ": " << snn_test::describe(l) << " density " << density);
                 spikebar::counter_stream s{seed, 0xB1};
                 const auto x = snn_test::random_spikes<float>(s, l.in.size(), density);
-                const auto w = snn_test::random_values<float>(s, 9 * std::size_t(cin) * cout, -1, 1);
+                const auto w =
+                    snn_test::random_values<float>(s, 9 * std::size_t(cin) * cout, -1, 1);
                 const auto b = snn_test::random_values<float>(s, cout, -1, 1);
                 std::vector<float> out, dense(static_cast<std::size_t>(l.out.size()));
                 run_conv(l, x, w, b, out);
@@ -165,7 +170,8 @@ TEST_CASE("binary spikes: the event-driven kernels equal a dense same-order floa
                             float acc = b[co];
                             for (int ky = 0; ky < 3; ++ky)
                                 for (int kx = 0; kx < 3; ++kx) {
-                                    const int iy = oy * l.stride + ky - 1, ix = ox * l.stride + kx - 1;
+                                    const int iy = oy * l.stride + ky - 1,
+                                              ix = ox * l.stride + kx - 1;
                                     if (iy < 0 || iy >= l.in.h || ix < 0 || ix >= l.in.w) continue;
                                     for (int ci = 0; ci < cin; ++ci)
                                         acc += x[(iy * l.in.w + ix) * cin + ci] *
@@ -187,12 +193,15 @@ TEST_CASE("binary spikes: the event-driven kernels equal a dense same-order floa
 }
 
 TEST_CASE("sparse_map lists exactly the nonzero entries per position in channel order") {
-    const float x[] = {0, 2, 0, -1, 0, 0, 0, 0, 3, 0, 0, 5};  // 4 positions x 3 channels, one entry each
+    const float x[] = {0, 2, 0, -1, 0, 0,
+                       0, 0, 3, 0,  0, 5};  // 4 positions x 3 channels, one entry each
     kernels::sparse_map<float> sx;
     sx.build(x, 4, 3);
     CHECK(sx.start == std::vector<int>{0, 1, 2, 3, 4});
-    CHECK(std::vector<int>(sx.channel.begin(), sx.channel.begin() + 4) == std::vector<int>{1, 0, 2, 2});
-    CHECK(std::vector<float>(sx.value.begin(), sx.value.begin() + 4) == std::vector<float>{2, -1, 3, 5});
+    CHECK(std::vector<int>(sx.channel.begin(), sx.channel.begin() + 4) ==
+          std::vector<int>{1, 0, 2, 2});
+    CHECK(std::vector<float>(sx.value.begin(), sx.value.begin() + 4) ==
+          std::vector<float>{2, -1, 3, 5});
 }
 
 TEST_CASE("pooling matches nested-loop references, maxpool keeps the first maximum") {
@@ -206,9 +215,12 @@ TEST_CASE("pooling matches nested-loop references, maxpool keeps the first maxim
                 // Sizes that are not multiples of k: the parser floors, the kernel crops.
                 const int h = k + static_cast<int>(s.below(2 * k + 2));
                 const int w = k + static_cast<int>(s.below(2 * k + 2));
-                const layer_spec mp = snn_test::first_layer("maxpool:" + std::to_string(k), {c, h, w});
-                const layer_spec ap = snn_test::first_layer("avgpool:" + std::to_string(k), {c, h, w});
-                INFO("seed " << seed << ": " << snn_test::describe(mp) << (binary ? " binary" : ""));
+                const layer_spec mp =
+                    snn_test::first_layer("maxpool:" + std::to_string(k), {c, h, w});
+                const layer_spec ap =
+                    snn_test::first_layer("avgpool:" + std::to_string(k), {c, h, w});
+                INFO("seed " << seed << ": " << snn_test::describe(mp)
+                             << (binary ? " binary" : ""));
                 REQUIRE(mp.out.h == h / k);
                 REQUIRE(mp.out.w == w / k);
                 const auto x = binary ? snn_test::random_spikes<double>(s, mp.in.size(), 0.3)

@@ -1,6 +1,8 @@
 // Checks the model file (snn/model_io.hpp): exact round trips of models and checkpoints,
 // the PyTorch weight layouts read back with the HDF5 C API, and the io_error messages for
 // broken files, each corrupted here with the HDF5 C API and asserted verbatim.
+#include "snn/model_io.hpp"
+
 #include <doctest/doctest.h>
 #include <hdf5.h>
 #include <unistd.h>
@@ -15,7 +17,6 @@
 
 #include "common/errors.hpp"
 #include "helpers.hpp"
-#include "snn/model_io.hpp"
 
 using namespace snn;
 namespace fs = std::filesystem;
@@ -52,7 +53,9 @@ model sample_model() {
     bn.running_mean = {-1, 0, 1, 2};
     bn.running_var = {0.5f, 1, 2, 4};
     bn.bn_eps = 1e-3f;
-    m.metadata = {{"dataset", "fashion-mnist"}, {"epochs", "30"}, {"command", "spikebar train --config x.ini"}};
+    m.metadata = {{"dataset", "fashion-mnist"},
+                  {"epochs", "30"},
+                  {"command", "spikebar train --config x.ini"}};
     return m;
 }
 
@@ -65,7 +68,8 @@ std::string error_of(const std::function<void()>& f) {
     return "(no io_error)";
 }
 
-std::vector<float> read_dataset(const std::string& path, const char* name, std::vector<hsize_t>& dims) {
+std::vector<float> read_dataset(const std::string& path, const char* name,
+                                std::vector<hsize_t>& dims) {
     const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
     const hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
     const hid_t sp = H5Dget_space(d);
@@ -84,7 +88,9 @@ std::vector<float> read_dataset(const std::string& path, const char* name, std::
 // Opens a saved file read-write for corruption.
 struct rw_file {
     hid_t f;
-    explicit rw_file(const std::string& p) : f(H5Fopen(p.c_str(), H5F_ACC_RDWR, H5P_DEFAULT)) { REQUIRE(f >= 0); }
+    explicit rw_file(const std::string& p) : f(H5Fopen(p.c_str(), H5F_ACC_RDWR, H5P_DEFAULT)) {
+        REQUIRE(f >= 0);
+    }
     ~rw_file() { H5Fclose(f); }
     void set_string_attr(const char* obj, const char* name, const std::string& v) {
         const hid_t o = H5Oopen(f, obj, H5P_DEFAULT);
@@ -165,7 +171,9 @@ TEST_CASE("checkpoint round trip keeps the optimizer state and epochs done") {
     for (std::size_t q = 0; q < params.size(); ++q) CHECK(params[q]->size() == c.opt.m[q].size());
 }
 
-TEST_CASE("weights are stored in PyTorch layouts: conv [out, in, kh, kw], linear after flatten (c, y, x)") {
+TEST_CASE(
+    "weights are stored in PyTorch layouts: conv [out, in, kh, kw], linear after flatten (c, y, "
+    "x)") {
     temp_dir dir;
     model m = sample_model();
     // Mark single elements with values that say where they came from.
@@ -248,9 +256,9 @@ TEST_CASE("loading a broken file throws an io_error naming the file and the path
     SUBCASE("unknown layer type") {
         const std::string p = copy("bad_type.h5");
         rw_file(p).set_string_attr("/layers/02", "type", "dense");
-        CHECK(error_of([&] { load_model(p); }) ==
-              p + ": /layers/02@type = 'dense' is not a known layer type (conv, linear, bn, lif, relu, "
-                  "avgpool, maxpool, flatten)");
+        CHECK(error_of([&] { load_model(p); }) == p + ": /layers/02@type = 'dense' is not a known "
+                                                      "layer type (conv, linear, bn, lif, relu, "
+                                                      "avgpool, maxpool, flatten)");
     }
     SUBCASE("missing attribute") {
         const std::string p = copy("no_timesteps.h5");
@@ -265,7 +273,8 @@ TEST_CASE("loading a broken file throws an io_error naming the file and the path
     SUBCASE("invalid neuron parameter") {
         const std::string p = copy("bad_reset.h5");
         rw_file(p).set_string_attr("/neuron", "reset", "medium");
-        CHECK(error_of([&] { load_model(p); }) == p + ": lif.reset = medium: expected one of hard | soft");
+        CHECK(error_of([&] { load_model(p); }) ==
+              p + ": lif.reset = medium: expected one of hard | soft");
     }
     SUBCASE("wrong format tag") {
         const std::string p = copy("bad_format.h5");

@@ -1,6 +1,8 @@
 // Checks the BPTT trainer (snn/trainer.hpp): its whole-network gradient against a finite
 // difference of its own loss, determinism across thread counts, and that training learns
 // a small separable problem. Layer-by-layer gradients are in gradient_test.cpp.
+#include "snn/trainer.hpp"
+
 #include <doctest/doctest.h>
 #include <omp.h>
 
@@ -10,7 +12,6 @@
 #include <vector>
 
 #include "helpers.hpp"
-#include "snn/trainer.hpp"
 
 using namespace snn;
 
@@ -30,7 +31,8 @@ dataset halves(std::size_t n, std::uint64_t seed) {
         d.labels.push_back(static_cast<std::uint8_t>(y));
         for (int r = 0; r < 8; ++r)
             for (int c = 0; c < 8; ++c)
-                d.images.push_back(static_cast<float>(0.4 * s.uniform() + ((r < 4) == (y == 0) ? 0.6 : 0.0)));
+                d.images.push_back(
+                    static_cast<float>(0.4 * s.uniform() + ((r < 4) == (y == 0) ? 0.6 : 0.0)));
     }
     return d;
 }
@@ -59,15 +61,17 @@ TEST_CASE("training on a separable problem reduces the loss and reaches high acc
     p.lr = 5e-3;
     p.crop_pad = 1;
     p.seed = seed;
-    trainer tr(make("conv:4:3, bn, lif, maxpool:2, flatten, linear:16, lif, linear:2", "snn", 2, seed), p,
-               train.size() / p.batch_size);
+    trainer tr(
+        make("conv:4:3, bn, lif, maxpool:2, flatten, linear:16, lif, linear:2", "snn", 2, seed), p,
+        train.size() / p.batch_size);
     std::vector<std::size_t> all(test.size());
     for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
     const double before = tr.loss_and_gradients(test, all);
     epoch_report last;
     for (int e = 0; e < p.epochs; ++e) last = tr.train_epoch(train, e);
     const double after = tr.loss_and_gradients(test, all);
-    MESSAGE("test loss " << before << " -> " << after << ", final train accuracy " << last.accuracy);
+    MESSAGE("test loss " << before << " -> " << after << ", final train accuracy "
+                         << last.accuracy);
     CHECK(after < 0.5 * before);
     CHECK(last.accuracy > 0.9);
     CHECK(tr.optimizer().step == p.epochs * 8);  // 128 / 16 batches per epoch
@@ -76,7 +80,8 @@ TEST_CASE("training on a separable problem reduces the loss and reaches high acc
     CHECK(tr.learning_rate(0) == p.lr);
 }
 
-TEST_CASE("training with 1 and 2 threads gives bit-identical weights, statistics and optimizer state") {
+TEST_CASE(
+    "training with 1 and 2 threads gives bit-identical weights, statistics and optimizer state") {
     const std::uint64_t seed = snn_test::base_seed() + 1;
     INFO("seed " << seed);
     const dataset train = halves(60, seed);
@@ -85,7 +90,8 @@ TEST_CASE("training with 1 and 2 threads gives bit-identical weights, statistics
     p.batch_size = 20;  // not a multiple of the 16 reduction chunks
     p.seed = seed;
     const std::string layers =
-        "conv:5:3, bn, lif, maxpool:2, conv:16:3:2:1, bn, lif, flatten, linear:17, bn, lif, linear:2";
+        "conv:5:3, bn, lif, maxpool:2, conv:16:3:2:1, bn, lif, flatten, linear:17, bn, lif, "
+        "linear:2";
     const int saved = omp_get_max_threads();
     auto run = [&](int threads) {
         omp_set_num_threads(threads);
@@ -128,7 +134,8 @@ TEST_CASE("loss_and_gradients matches a whole-network finite difference for a ti
     const dataset d = halves(12, seed);
     train_params p;
     p.tet_lambda = 0.2;
-    trainer tr(make("conv:3:3, relu, maxpool:2, flatten, linear:8, lif, linear:2", "ann", 1, seed), p, 1);
+    trainer tr(make("conv:3:3, relu, maxpool:2, flatten, linear:8, lif, linear:2", "ann", 1, seed),
+               p, 1);
     const std::vector<std::size_t> idx = {0, 3, 5, 6, 8, 11, 2};
     tr.loss_and_gradients(d, idx);
     const auto grads = tr.gradients();
@@ -163,7 +170,8 @@ TEST_CASE("loss_and_gradients matches a whole-network finite difference for a ti
                 }
             }
             if (!ok) {
-                MESSAGE("tensor " << q << " entry " << j << ": gradient " << g << ", finite difference " << f);
+                MESSAGE("tensor " << q << " entry " << j << ": gradient " << g
+                                  << ", finite difference " << f);
                 ++bad;
             }
         }
