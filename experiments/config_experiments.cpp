@@ -15,6 +15,10 @@ void eval_params::validate() const {
         throw spikebar::config_error("eval.threads = " + std::to_string(threads) +
                                      ": must be >= 0 (0 = every core)");
     }
+    if (calibration_samples < 0) {
+        throw spikebar::config_error("eval.calibration_samples = " +
+                                     std::to_string(calibration_samples) + ": must be >= 0 [samples]");
+    }
 }
 
 void output_params::validate() const {
@@ -39,7 +43,13 @@ void add_experiments_sections(std::vector<section>& out) {
 
     add_section(out, "eval", "How inference runs over the test set.", &run_config::eval)
         .key("batch_size", &eval_params::batch_size, "samples", "samples simulated together")
-        .key("threads", &eval_params::threads, "1", "OpenMP threads over samples, 0 = every core");
+        .key("threads", &eval_params::threads, "1", "OpenMP threads over samples, 0 = every core")
+        .key("chip_seed", &eval_params::chip_seed, "1",
+             "seed of the crossbar chips' programming and read-noise streams; chip k of a run "
+             "is keyed (chip_seed, k)")
+        .key("calibration_samples", &eval_params::calibration_samples, "samples",
+             "crossbar ADC full scales from the ideal network's layer inputs on the first N "
+             "training samples, 0 = uncalibrated (tile worst case)");
 
     add_section(out, "output", "Where results go.", &run_config::output)
         .key("dir", &output_params::dir, "path", "directory for run files, created when missing");

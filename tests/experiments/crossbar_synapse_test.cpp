@@ -1,0 +1,428 @@
+// Checks experiments::crossbar_synapse (the SNN on a crossbar::chip) and the lockstep
+// evaluation with an ideal shadow network (experiments/evaluate.hpp) against their
+// references: snn::ideal_synapse and the ideal engine (an ideal chip must reproduce them
+// to float rounding), an explicit im2col + chip::mvm of the same inputs (the glue), and
+// themselves under changes that must not matter (threads, batch size).
+// Model: a random-initialized three-lif-layer SNN on synthetic 1x12x12 images (gain by
+// depth so every layer fires; each test checks that it does).
+#include "experiments/crossbar_synapse.hpp"
+
+#include <doctest/doctest.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "common/errors.hpp"
+#include "common/rng.hpp"
+#include "experiments/evaluate.hpp"
+#include "snn/engine.hpp"
+#include "snn/model.hpp"
+#include "snn/synapse.hpp"
+
+using namespace experiments;
+
+namespace {
+
+constexpr double u_float = 0x1p-24;
+double gamma_n(int n) {
+    return n * u_float / (1 - n * u_float);
+}
+
+snn::model test_model(const std::string& encoding = "direct", const std::string& kind = "snn") {
+    snn::network_params net;
+    net.layers =
+        "conv:8:3, lif, maxpool:2, conv:16:3, lif, maxpool:2, flatten, linear:24, lif, linear:10";
+    net.timesteps = 4;
+    net.encoding = encoding;
+    net.kind = kind;
+    snn::neuron_params lif;
+    snn::model m = snn::make_model(net, lif, {1, 12, 12}, 7);
+    int q = 0;
+    for (auto& s : m.layers) {
+        if (s.weight.empty()) continue;
+        const float gain = 1.5f * float(++q);  // deeper layers see sparser spikes
+        for (auto& w : s.weight) w *= gain;
+    }
+    return m;
+}
+
+// Synthetic images: a third of the pixels black (background), the rest uniform in (0, 1).
+snn::dataset test_data(std::size_t n, std::uint64_t seed = 99) {
+    snn::dataset d;
+    d.name = "synthetic";
+    d.channels = 1;
+    d.height = d.width = 12;
+    d.num_classes = 10;
+    spikebar::counter_stream s{seed, 0xDA7A};
+    d.images.resize(n * d.image_size());
+    for (auto& p : d.images) {
+        const double u = s.uniform();
+        p = u < 1.0 / 3 ? 0.0f : float(u);
+    }
+    for (std::size_t i = 0; i < n; ++i) d.labels.push_back(std::uint8_t(s.below(10)));
+    return d;
+}
+
+// Every non-ideality off, unlimited resolution, ideal wires.
+crossbar::chip_params ideal_chip(int tile = 32) {
+    crossbar::chip_params p;
+    p.crossbar.tile_rows = p.crossbar.tile_cols = tile;
+    p.wires = {0, 0, 0, 0};
+    return p;
+}
+
+// Every non-ideality on (configs/device/stress.ini-like), small tiles so that layers split.
+crossbar::chip_params harsh_chip(double read_noise = 0.1) {
+    crossbar::chip_params p;
+    p.crossbar.tile_rows = 32;
+    p.crossbar.tile_cols = 16;
+    p.crossbar.dac_bits = 6;
+    p.device.level_bits = 5;
+    p.device.d2d_sigma = 0.05;
+    p.device.stuck_on_fraction = 0.002;
+    p.device.stuck_off_fraction = 0.002;
+    p.device.read_noise_sigma = read_noise;
+    p.wires = {2.5, 2.5, 1, 1};
+    p.adc.bits = 6;
+    return p;
+}
+
+double total_spikes(const eval_result& r, int j) {
+    double s = 0;
+    for (std::size_t i = 0; i < r.samples * r.timesteps; ++i) s += r.spikes[i * r.lif_layers + j];
+    return s;
+}
+
+bool same_floats(const std::vector<float>& a, const std::vector<float>& b) {
+    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+bool same_counts(const std::vector<crossbar::mvm_counts>& a,
+                 const std::vector<crossbar::mvm_counts>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (a[i].tile_reads != b[i].tile_reads || a[i].row_activations != b[i].row_activations ||
+            a[i].dac_conversions != b[i].dac_conversions ||
+            a[i].adc_conversions != b[i].adc_conversions ||
+            std::memcmp(&a[i].read_energy_j, &b[i].read_energy_j, sizeof(double)) != 0)
+            return false;
+    return true;
+}
+
+// Written from the im2col definition: row (ky * k + kx) * C_in + ci of output position p
+// holds in[(oy * s + ky - pad, ox * s + kx - pad, ci)], zero outside the map.
+std::vector<float> im2col(const snn::layer_spec& l, const float* x, int p) {
+    std::vector<float> col(std::size_t(snn::weight_rows(l)), 0.0f);
+    if (l.kind != snn::layer_kind::conv) {
+        std::copy(x, x + col.size(), col.begin());
+        return col;
+    }
+    const int oy = p / l.out.w, ox = p % l.out.w;
+    for (int ky = 0; ky < l.kernel; ++ky)
+        for (int kx = 0; kx < l.kernel; ++kx) {
+            const int iy = oy * l.stride + ky - l.pad, ix = ox * l.stride + kx - l.pad;
+            if (iy < 0 || iy >= l.in.h || ix < 0 || ix >= l.in.w) continue;
+            for (int ci = 0; ci < l.in.c; ++ci)
+                col[(ky * l.kernel + kx) * l.in.c + ci] = x[(iy * l.in.w + ix) * l.in.c + ci];
+        }
+    return col;
+}
+
+}  // namespace
+
+TEST_CASE("map_model: im2col matrices, spike inputs after lif, the analog first layer on the DAC") {
+    const snn::model m = test_model();
+    const crossbar_mapping map = map_model(m);
+    REQUIRE(map.matrices.size() == 4);
+    CHECK(map.model_layer == std::vector<int>{0, 3, 7, 9});
+    CHECK(map.matrices[0].in == 9);
+    CHECK(map.matrices[0].out == 8);
+    CHECK_FALSE(map.matrices[0].binary_input);  // direct encoding: the analog image
+    CHECK(map.matrices[0].input_max == 1.0f);
+    CHECK(map.matrices[1].in == 9 * 8);
+    CHECK(map.matrices[1].binary_input);
+    CHECK(map.matrices[2].in == 16 * 3 * 3);
+    CHECK(map.matrices[2].binary_input);
+    CHECK(map.matrices[3].binary_input);
+    CHECK(map.matrices[1].weight == m.layers[3].weight);  // model layout = layer_matrix layout
+    CHECK(map_model(test_model("rate")).matrices[0].binary_input);  // rate: spikes everywhere
+
+    // Reference: the message documented in crossbar_synapse.hpp.
+    CHECK_THROWS_WITH_AS(map_model(test_model("direct", "ann")),
+                         "crossbar: layer 3 (conv) takes analog input that is not confined to "
+                         "[0, 1] (an ANN model); only spikes and inputs in [0, 1] map onto the DAC",
+                         spikebar::config_error);
+}
+
+TEST_CASE(
+    "each layer on the ideal chip equals snn::ideal_synapse within the float rounding bound") {
+    // Reference: ideal_synapse on the inputs the ideal network gives every weighted layer.
+    // Bound per output: both sides are float sums of n terms (Higham: gamma_n sum |terms|),
+    // the chip adds the rounding of K to float, of the scale and of the bias:
+    // |y_chip - y_ideal| <= 2 gamma_(n+4) (sum_i |w_io x_i| + |b_o|).
+    const snn::model m = test_model();
+    const snn::dataset d = test_data(16);
+    const calibration_inputs rec = record_calibration_inputs(m, d, 16, 0);
+    const crossbar_synapse xs(m, ideal_chip(), 1, 0);
+    const snn::ideal_synapse ideal(m);
+    int checked = 0;
+    for (int c = 0; c < xs.num_layers(); ++c) {
+        const int li = xs.mapping().model_layer[c];
+        const snn::layer_spec& l = m.arch.layers[li];
+        const std::size_t size = l.in.size();
+        const std::vector<float>& in = rec.inputs[c];
+        const std::size_t count = in.size() / size;
+        CHECK(count == (c == 0 ? 16u : 16u * 4u));  // the static first layer is recorded once
+        const int rows = snn::weight_rows(l), out_size = l.out.size(), cout = l.out.c;
+        std::vector<float> yc(out_size), yi(out_size);
+        for (std::size_t v = 0; v < count; ++v) {
+            const float* x = in.data() + v * size;
+            const bool binary = xs.mapping().matrices[c].binary_input;
+            xs.forward({v, 1, li}, x, binary, yc.data());
+            ideal.forward({v, 1, li}, x, binary, yi.data());
+            const std::vector<float>& w = m.layers[li].weight;
+            const std::vector<float>& b = m.layers[li].bias;
+            for (int p = 0; p < out_size / cout; ++p) {
+                const std::vector<float> col = im2col(l, x, p);
+                for (int o = 0; o < cout; ++o) {
+                    double mag = std::abs(double(b[o]));
+                    for (int i = 0; i < rows; ++i)
+                        mag += std::abs(double(w[std::size_t(i) * cout + o]) * col[i]);
+                    const double tol = 2 * gamma_n(rows + 4) * mag;
+                    const double err =
+                        std::abs(double(yc[p * cout + o]) - double(yi[p * cout + o]));
+                    if (err > tol) {
+                        CAPTURE(c);
+                        CAPTURE(v);
+                        CAPTURE(p);
+                        CAPTURE(o);
+                        CHECK(err <= tol);
+                    }
+                    ++checked;
+                }
+            }
+        }
+    }
+    CHECK(checked > 10000);
+}
+
+TEST_CASE("the ideal chip reproduces the ideal engine: same predictions, logits within 1e-4") {
+    // Reference: experiments::evaluate with snn::ideal_synapse (the ideal engine), the
+    // acceptance criterion of issue 4. Relative to the largest |O_t| of the sample and step.
+    const snn::model m = test_model();
+    const snn::dataset d = test_data(300);
+    crossbar_synapse xs(m, ideal_chip(), 1, 0);
+    const snn::ideal_synapse ideal(m);
+    const eval_result ri = evaluate(m, ideal, d, 64, 0);
+    const std::vector<eval_result> rx = evaluate_lockstep(m, {{&xs, &xs}}, &ideal, d, 64, 0);
+    const eval_result& r = rx.front();
+    for (int j = 0; j < ri.lif_layers; ++j) CHECK(total_spikes(ri, j) > 1000);
+    CHECK(r.predictions == ri.predictions);
+    const int K = r.classes;
+    double worst = 0;
+    for (std::size_t st = 0; st < r.samples * r.timesteps; ++st) {
+        double mx = 0, err = 0;
+        for (int k = 0; k < K; ++k) {
+            mx = std::max(mx, std::abs(double(ri.logits[st * K + k])));
+            err = std::max(err,
+                           std::abs(double(r.logits[st * K + k]) - double(ri.logits[st * K + k])));
+        }
+        worst = std::max(worst, err / mx);
+    }
+    INFO("largest relative logit error " << worst);
+    CHECK(worst <= 1e-4);
+    CHECK(worst > 0);  // a chip is not the same float computation: rounding differs
+    // No spike may flip for the logits to stay this close.
+    for (double s : r.spike_mismatch) CHECK(s == 0.0);
+}
+
+TEST_CASE(
+    "shadow errors: exactly 0 against itself, rounding-small on the ideal chip, large with noise") {
+    // Reference: the shadow is the ideal engine on the same inputs, so the ideal synapse as
+    // the lane must give exactly 0 (it is the same computation).
+    const snn::model m = test_model();
+    const snn::dataset d = test_data(64);
+    const snn::ideal_synapse ideal(m);
+    crossbar_synapse ideal_xb(m, ideal_chip(), 1, 0);
+    crossbar_synapse noisy(m, harsh_chip(), 1, 0);
+    noisy.calibrate(record_calibration_inputs(m, test_data(32, 7), 32, 0));
+    const std::vector<eval_result> r = evaluate_lockstep(
+        m, {{&ideal, nullptr}, {&ideal_xb, &ideal_xb}, {&noisy, &noisy}}, &ideal, d, 16, 0);
+    const int T = r[0].timesteps, L = r[0].lif_layers;
+    REQUIRE(r[0].membrane_rmse.size() == std::size_t(T * L));
+    for (int i = 0; i < T * L; ++i) {
+        CAPTURE(i);
+        CHECK(r[0].membrane_rmse[i] == 0.0);
+        CHECK(r[0].spike_mismatch[i] == 0.0);
+        // Float rounding of membranes of order 1: far below 1e-4.
+        CHECK(r[1].membrane_rmse[i] < 1e-4);
+        CHECK(r[2].membrane_rmse[i] > 1e-2);
+        CHECK(r[2].spike_mismatch[i] > 0.0);
+    }
+    CHECK(r[0].mvm.empty());
+    CHECK(r[2].mvm.size() == 64u * T * 4);
+}
+
+TEST_CASE("crossbar evaluation is bit-identical for 1 and 2 threads and batch sizes 64 and 7") {
+    // Reference: the same run under another thread count and batch split; every read is
+    // keyed by (seed, chip, sample, timestep, layer, tile, read), never by call order.
+    const snn::model m = test_model();
+    const snn::dataset d = test_data(70);
+    const snn::ideal_synapse ideal(m);
+    const calibration_inputs cal = record_calibration_inputs(m, test_data(16, 5), 16, 0);
+    const int saved = omp_get_max_threads();
+    std::vector<std::vector<eval_result>> runs;
+    for (const auto& [threads, batch] : {std::pair{1, 64}, std::pair{2, 7}}) {
+        omp_set_num_threads(threads);
+        crossbar_synapse a(m, harsh_chip(), 3, 0), b(m, harsh_chip(), 3, 1);
+        a.calibrate(cal);
+        b.calibrate(cal);
+        runs.push_back(evaluate_lockstep(m, {{&a, &a}, {&b, &b}}, &ideal, d, batch, 0));
+    }
+    omp_set_num_threads(saved);
+    for (int k = 0; k < 2; ++k) {
+        const eval_result &x = runs[0][k], &y = runs[1][k];
+        CHECK(same_floats(x.logits, y.logits));
+        CHECK(x.predictions == y.predictions);
+        CHECK(x.spikes == y.spikes);
+        CHECK(same_counts(x.mvm, y.mvm));
+        CHECK(x.membrane_rmse == y.membrane_rmse);
+        CHECK(x.spike_mismatch == y.spike_mismatch);
+    }
+    // Chip instances differ (different programming and read draws).
+    CHECK_FALSE(same_floats(runs[0][0].logits, runs[0][1].logits));
+}
+
+TEST_CASE(
+    "read noise is keyed by timestep and sample: successive reads differ, repeated reads do not") {
+    // Reference: chip.hpp's keying (sample, timestep, layer, tile, read). The analog first
+    // layer gets the same image every step, so without keying by timestep it would repeat.
+    const snn::model m = test_model();
+    const snn::dataset d = test_data(1);
+    std::vector<float> in(d.image_size());
+    std::copy(d.image(0), d.image(0) + in.size(), in.begin());  // C = 1: CHW = HWC
+    const crossbar_synapse noisy(m, harsh_chip(0.05), 1, 0);
+    const crossbar_synapse quiet(m, harsh_chip(0.0), 1, 0);
+    CHECK_FALSE(noisy.time_invariant());
+    CHECK(quiet.time_invariant());
+    const std::size_t out = m.arch.layers[0].out.size();
+    std::vector<float> t1(out), t1b(out), t2(out), s2(out), q1(out), q2(out);
+    noisy.forward({0, 1, 0}, in.data(), false, t1.data());
+    noisy.forward({0, 1, 0}, in.data(), false, t1b.data());
+    noisy.forward({0, 2, 0}, in.data(), false, t2.data());
+    noisy.forward({1, 1, 0}, in.data(), false, s2.data());
+    quiet.forward({0, 1, 0}, in.data(), false, q1.data());
+    quiet.forward({0, 2, 0}, in.data(), false, q2.data());
+    CHECK(same_floats(t1, t1b));
+    CHECK_FALSE(same_floats(t1, t2));
+    CHECK_FALSE(same_floats(t1, s2));
+    CHECK(same_floats(q1, q2));
+    // Positions are keyed too: count outputs that differ between t = 1 and 2 (all but the
+    // ones whose tile was not read or whose ADC code did not change).
+    std::size_t differ = 0;
+    for (std::size_t i = 0; i < out; ++i) differ += t1[i] != t2[i];
+    CHECK(differ > out / 4);
+}
+
+TEST_CASE(
+    "work counters: one record per (sample, timestep, layer), equal to chip::mvm's own counts") {
+    // Reference: chip::mvm on an explicit im2col of the first layer (the glue must pass
+    // every position to the chip exactly once); a time-invariant layer reused by the
+    // engine after t = 1 counts nothing at t > 1.
+    const snn::model m = test_model();
+    const snn::dataset d = test_data(5);
+    for (double noise : {0.0, 0.05}) {
+        CAPTURE(noise);
+        crossbar_synapse xs(m, harsh_chip(noise), 1, 0);
+        const std::vector<eval_result> r = evaluate_lockstep(m, {{&xs, &xs}}, nullptr, d, 2, 0);
+        const eval_result& e = r.front();
+        const int T = e.timesteps, W = e.crossbar_layers;
+        REQUIRE(W == 4);
+        const snn::layer_spec& l = m.arch.layers[0];
+        for (std::size_t s = 0; s < d.size(); ++s) {
+            crossbar::mvm_counts ref;
+            std::vector<float> col(9), y(8);
+            for (int oy = 0; oy < l.out.h; ++oy)
+                for (int ox = 0; ox < l.out.w; ++ox) {
+                    for (int ky = 0; ky < 3; ++ky)
+                        for (int kx = 0; kx < 3; ++kx) {
+                            const int iy = oy + ky - 1, ix = ox + kx - 1;
+                            col[ky * 3 + kx] = iy < 0 || iy >= 12 || ix < 0 || ix >= 12
+                                                   ? 0.0f
+                                                   : d.image(s)[iy * 12 + ix];
+                        }
+                    xs.chip().mvm(0, col.data(), y.data(), {s, 1, std::uint64_t(oy * 12 + ox)},
+                                  &ref);
+                }
+            const crossbar::mvm_counts& got = e.mvm[(s * T + 0) * W + 0];
+            CHECK(got.tile_reads == ref.tile_reads);
+            CHECK(got.row_activations == ref.row_activations);
+            CHECK(got.dac_conversions == ref.dac_conversions);
+            CHECK(got.adc_conversions == ref.adc_conversions);
+            CHECK(got.read_energy_j == doctest::Approx(ref.read_energy_j).epsilon(1e-12));
+            CHECK(ref.dac_conversions > 0);
+            const crossbar::mvm_counts& t2 = e.mvm[(s * T + 1) * W + 0];
+            if (noise == 0)
+                CHECK(t2.tile_reads == 0);  // reused: the engine did not call the synapse
+            else
+                CHECK(t2.tile_reads == got.tile_reads);
+            // Spike layers: a tile is read iff its rows saw a spike; chip layer c is fed by
+            // lif layer c - 1 (through pooling), with digital bias (no always-driven row).
+            for (int t = 0; t < T; ++t)
+                for (int c = 1; c < W; ++c) {
+                    const bool any = e.spikes[(s * T + t) * e.lif_layers + (c - 1)] > 0;
+                    CHECK((e.mvm[(s * T + t) * W + c].tile_reads > 0) == any);
+                    CHECK((e.mvm[(s * T + t) * W + c].adc_conversions > 0) == any);
+                }
+        }
+    }
+}
+
+TEST_CASE(
+    "ADC calibration: full scale = headroom x the largest noiseless tile current on ideal inputs") {
+    // Reference: chip::calibrate_adc fed by hand with the same recorded inputs.
+    const snn::model m = test_model();
+    const snn::dataset cal = test_data(8, 3);
+    const calibration_inputs rec = record_calibration_inputs(m, cal, 8, 0);
+    CHECK(rec.samples == 8);
+    // The first layer's record is the images themselves (C = 1: CHW = HWC), once per sample.
+    REQUIRE(rec.inputs[0].size() == cal.images.size());
+    CHECK(same_floats(rec.inputs[0], cal.images));
+    crossbar::chip_params p = harsh_chip();
+    p.adc.headroom = 1.25;
+    crossbar_synapse xs(m, p, 1, 0);
+    const crossbar::tile& t0 = xs.chip().tile_at(2, 0, 0);
+    const float before = t0.adc.full_scale_a();
+    CHECK(before == doctest::Approx(t0.worst_a).epsilon(1e-6));
+    xs.calibrate(rec);
+    const crossbar::tile& t = xs.chip().tile_at(2, 0, 0);
+    CHECK(t.calib_max_a > 0);
+    CHECK(t.calib_max_a < t.worst_a);
+    CHECK(t.adc.full_scale_a() == doctest::Approx(1.25 * t.calib_max_a).epsilon(1e-6));
+    // Same maxima, tile by tile, as feeding every recorded input (conv: every im2col
+    // position) to the chip directly.
+    crossbar::chip direct(map_model(m).matrices, p, 1, 0);
+    int tiles = 0;
+    for (int c = 0; c < direct.num_layers(); ++c) {
+        const snn::layer_spec& l = m.arch.layers[xs.mapping().model_layer[c]];
+        const std::size_t size = l.in.size();
+        for (std::size_t v = 0; v < rec.inputs[c].size() / size; ++v)
+            for (int q = 0; q < l.out.h * l.out.w; ++q)
+                direct.calibrate_adc(c, im2col(l, rec.inputs[c].data() + v * size, q).data(), 1);
+        const crossbar::layer_layout& lay = direct.layout(c);
+        for (int rt = 0; rt < lay.row_tiles; ++rt)
+            for (int ct = 0; ct < lay.col_tiles; ++ct) {
+                CAPTURE(c);
+                CAPTURE(rt);
+                CAPTURE(ct);
+                CHECK(direct.tile_at(c, rt, ct).calib_max_a ==
+                      xs.chip().tile_at(c, rt, ct).calib_max_a);
+                ++tiles;
+            }
+    }
+    CHECK(tiles > 20);
+}
