@@ -4,13 +4,15 @@
 // segment), 5 % device-to-device variation, 5 % read noise, 6-bit ADC calibrated on 256
 // training samples, 8-bit DAC (configs/device/demo.ini), at tile sizes 64 and 128.
 // Chip programming (transfer matrices) and ADC calibration are timed separately.
-// Inference is timed as `spikebar eval` runs it (experiments::evaluate, batch 256, work
-// counters recorded) and without work counters, both without the shadow network; medians
+// Inference is timed as `spikebar eval` runs it (experiments::evaluate, work counters
+// recorded) and without work counters, both without the shadow network; medians
 // of `--repeats` alternating runs, wall-clock and process CPU time (with --threads 1 the CPU
 // time ratio is robust to other load on the machine).
 //
 // usage: crossbar_inference_bench [OUT.json] [--model M] [--images N] [--threads N]
-//                                 [--repeats R] [--tile S]...
+//                                 [--repeats R] [--batch B] [--tile S]...
+// Defaults: models/fmnist_t4.h5, 1000 test images, 1 thread, 3 repeats, batch 16 (the
+// ideal engine's fastest batch, as in snn_bench), tiles 64 and 128.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -69,7 +71,7 @@ std::string num(double v) {
 
 int main(int argc, char** argv) {
     std::string out_path, model_path = "models/fmnist_t4.h5";
-    int images = 1000, threads = 1, repeats = 3;
+    int images = 1000, threads = 1, repeats = 3, batch = 16;
     std::vector<int> tiles;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -80,6 +82,8 @@ int main(int argc, char** argv) {
             images = std::stoi(argv[++i]);
         else if (a == "--threads" && more)
             threads = std::stoi(argv[++i]);
+        else if (a == "--batch" && more)
+            batch = std::stoi(argv[++i]);
         else if (a == "--repeats" && more)
             repeats = std::stoi(argv[++i]);
         else if (a == "--tile" && more)
@@ -89,7 +93,7 @@ int main(int argc, char** argv) {
         else {
             std::fprintf(stderr,
                          "usage: crossbar_inference_bench [OUT.json] [--model M] [--images N] "
-                         "[--threads N] [--repeats R] [--tile S]...\n");
+                         "[--threads N] [--repeats R] [--batch B] [--tile S]...\n");
             return 2;
         }
     }
@@ -104,7 +108,6 @@ int main(int argc, char** argv) {
     const snn::model m = snn::load_model(model_path);
     const snn::dataset test = experiments::load_dataset(cfg.data, "test");
     const snn::dataset train = experiments::load_dataset(cfg.data, "train");
-    const int batch = cfg.eval.batch_size;
 
     std::string json = "{\n  \"model\": \"" + model_path +
                        "\",\n  \"images\": " + std::to_string(test.size()) +
@@ -113,9 +116,6 @@ int main(int argc, char** argv) {
                        ",\n  \"batch_size\": " + std::to_string(batch);
 
     auto t0 = std::chrono::steady_clock::now();
-    const experiments::calibration_inputs calib =
-        experiments::record_calibration_inputs(m, train, 256, cfg.train.seed);
-    json += ",\n  \"calibration_record_s\": " + num(seconds_since(t0));
 
     const snn::ideal_synapse ideal(m);
     experiments::evaluate(m, ideal, test, batch, cfg.train.seed);  // warm-up
@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
         experiments::crossbar_synapse xs(m, cp, cfg.eval.chip_seed, 0);
         const double build = seconds_since(t0);
         t0 = std::chrono::steady_clock::now();
-        xs.calibrate(calib);
+        experiments::calibrate_chips(m, train, 256, cfg.train.seed, {&xs});
         const double calibrate = seconds_since(t0);
         // As spikebar eval runs it (work counters recorded), and without counters.
         const std::vector<experiments::eval_lane> counted{{&xs, &xs}}, plain{{&xs, nullptr}};

@@ -16,8 +16,9 @@ void eval_params::validate() const {
                                      ": must be >= 0 (0 = every core)");
     }
     if (calibration_samples < 0) {
-        throw spikebar::config_error("eval.calibration_samples = " +
-                                     std::to_string(calibration_samples) + ": must be >= 0 [samples]");
+        throw spikebar::config_error(
+            "eval.calibration_samples = " + std::to_string(calibration_samples) +
+            ": must be >= 0 [samples]");
     }
 }
 

@@ -81,10 +81,12 @@ namespace {
 // share memory.
 class recording_synapse final : public snn::synapse_op {
 public:
-    recording_synapse(const snn::model& m, const crossbar_mapping& map, std::size_t n, int T)
+    recording_synapse(const snn::model& m, const crossbar_mapping& map, std::size_t first,
+                      std::size_t n, int T)
         : ideal_(m),
           m_(m),
           map_(map),
+          first_(first),
           T_(T),
           slots_(map.model_layer.size()),
           seen_(map.model_layer.size()) {
@@ -98,7 +100,7 @@ public:
                  float* out) const override {
         const int c = map_.chip_layer[site.layer];
         const std::size_t size = std::size_t(m_.arch.layers[site.layer].in.size());
-        const std::size_t slot = site.sample * T_ + (site.timestep - 1);
+        const std::size_t slot = (site.sample - first_) * T_ + (site.timestep - 1);
         std::copy(in, in + size, slots_[c].begin() + slot * size);
         seen_[c][slot] = 1;
         ideal_.forward(site, in, binary_input, out);
@@ -124,6 +126,7 @@ private:
     snn::ideal_synapse ideal_;
     const snn::model& m_;
     const crossbar_mapping& map_;
+    std::size_t first_;
     int T_;
     mutable std::vector<std::vector<float>> slots_;
     mutable std::vector<std::vector<unsigned char>> seen_;
@@ -132,17 +135,30 @@ private:
 }  // namespace
 
 calibration_inputs record_calibration_inputs(const snn::model& deployed, const snn::dataset& data,
-                                             std::size_t n, std::uint64_t encoding_seed) {
-    n = std::min(n, data.size());
+                                             std::size_t first, std::size_t n,
+                                             std::uint64_t encoding_seed) {
+    first = std::min(first, data.size());
+    n = std::min(n, data.size() - first);
     const crossbar_mapping map = map_model(deployed);
     const int T = deployed.net.kind == "ann" ? 1 : deployed.timesteps();
-    recording_synapse rec(deployed, map, n, T);
+    recording_synapse rec(deployed, map, first, n, T);
     snn::engine eng(deployed, rec, encoding_seed);
     if (n > 0) {
-        eng.start(data.image(0), n, 0);
+        eng.start(data.image(first), n, first);
         for (int t = 1; t <= T; ++t) eng.step();
     }
     return rec.take(n);
+}
+
+void calibrate_chips(const snn::model& deployed, const snn::dataset& data, std::size_t n,
+                     std::uint64_t encoding_seed, const std::vector<crossbar_synapse*>& chips,
+                     std::size_t batch) {
+    n = std::min(n, data.size());
+    for (std::size_t first = 0; first < n; first += batch) {
+        const calibration_inputs rec = record_calibration_inputs(
+            deployed, data, first, std::min(batch, n - first), encoding_seed);
+        for (crossbar_synapse* c : chips) c->calibrate(rec);
+    }
 }
 
 namespace {

@@ -50,11 +50,21 @@ struct calibration_inputs {
     std::vector<std::vector<float>> inputs;
 };
 
-// Runs the ideal engine (snn::ideal_synapse) over the first n samples of `data` for all T
-// timesteps and records every weighted layer's input. Deterministic: the record does not
-// depend on the thread count.
+// Runs the ideal engine (snn::ideal_synapse) over samples [first, first + n) of `data`
+// (clipped to its size) for all T timesteps and records every weighted layer's input.
+// Deterministic: the record does not depend on the thread count.
 calibration_inputs record_calibration_inputs(const snn::model& deployed, const snn::dataset& data,
-                                             std::size_t n, std::uint64_t encoding_seed);
+                                             std::size_t first, std::size_t n,
+                                             std::uint64_t encoding_seed);
+
+class crossbar_synapse;
+
+// Calibrates the ADCs of every chip on the first n samples of `data`, recorded `batch`
+// samples at a time (memory: one batch's record). Calibration takes a maximum, so this
+// equals one calibrate() on the record of all n samples.
+void calibrate_chips(const snn::model& deployed, const snn::dataset& data, std::size_t n,
+                     std::uint64_t encoding_seed, const std::vector<crossbar_synapse*>& chips,
+                     std::size_t batch = 64);
 
 class crossbar_synapse final : public snn::synapse_op {
 public:

@@ -166,7 +166,7 @@ TEST_CASE(
     // |y_chip - y_ideal| <= 2 gamma_(n+4) (sum_i |w_io x_i| + |b_o|).
     const snn::model m = test_model();
     const snn::dataset d = test_data(16);
-    const calibration_inputs rec = record_calibration_inputs(m, d, 16, 0);
+    const calibration_inputs rec = record_calibration_inputs(m, d, 0, 16, 0);
     const crossbar_synapse xs(m, ideal_chip(), 1, 0);
     const snn::ideal_synapse ideal(m);
     int checked = 0;
@@ -213,31 +213,35 @@ TEST_CASE(
 TEST_CASE("the ideal chip reproduces the ideal engine: same predictions, logits within 1e-4") {
     // Reference: experiments::evaluate with snn::ideal_synapse (the ideal engine), the
     // acceptance criterion of issue 4. Relative to the largest |O_t| of the sample and step.
-    const snn::model m = test_model();
-    const snn::dataset d = test_data(300);
-    crossbar_synapse xs(m, ideal_chip(), 1, 0);
-    const snn::ideal_synapse ideal(m);
-    const eval_result ri = evaluate(m, ideal, d, 64, 0);
-    const std::vector<eval_result> rx = evaluate_lockstep(m, {{&xs, &xs}}, &ideal, d, 64, 0);
-    const eval_result& r = rx.front();
-    for (int j = 0; j < ri.lif_layers; ++j) CHECK(total_spikes(ri, j) > 1000);
-    CHECK(r.predictions == ri.predictions);
-    const int K = r.classes;
-    double worst = 0;
-    for (std::size_t st = 0; st < r.samples * r.timesteps; ++st) {
-        double mx = 0, err = 0;
-        for (int k = 0; k < K; ++k) {
-            mx = std::max(mx, std::abs(double(ri.logits[st * K + k])));
-            err = std::max(err,
-                           std::abs(double(r.logits[st * K + k]) - double(ri.logits[st * K + k])));
+    for (const char* encoding : {"direct", "rate"}) {
+        const std::string enc = encoding;
+        CAPTURE(enc);
+        const snn::model m = test_model(encoding);
+        const snn::dataset d = test_data(300);
+        crossbar_synapse xs(m, ideal_chip(), 1, 0);
+        const snn::ideal_synapse ideal(m);
+        const eval_result ri = evaluate(m, ideal, d, 64, 0);
+        const std::vector<eval_result> rx = evaluate_lockstep(m, {{&xs, &xs}}, &ideal, d, 64, 0);
+        const eval_result& r = rx.front();
+        for (int j = 0; j < ri.lif_layers; ++j) CHECK(total_spikes(ri, j) > 1000);
+        CHECK(r.predictions == ri.predictions);
+        const int K = r.classes;
+        double worst = 0;
+        for (std::size_t st = 0; st < r.samples * r.timesteps; ++st) {
+            double mx = 0, err = 0;
+            for (int k = 0; k < K; ++k) {
+                mx = std::max(mx, std::abs(double(ri.logits[st * K + k])));
+                err = std::max(
+                    err, std::abs(double(r.logits[st * K + k]) - double(ri.logits[st * K + k])));
+            }
+            worst = std::max(worst, err / mx);
         }
-        worst = std::max(worst, err / mx);
+        INFO("largest relative logit error " << worst);
+        CHECK(worst <= 1e-4);
+        CHECK(worst > 0);  // a chip is not the same float computation: rounding differs
+        // No spike may flip for the logits to stay this close.
+        for (double s : r.spike_mismatch) CHECK(s == 0.0);
     }
-    INFO("largest relative logit error " << worst);
-    CHECK(worst <= 1e-4);
-    CHECK(worst > 0);  // a chip is not the same float computation: rounding differs
-    // No spike may flip for the logits to stay this close.
-    for (double s : r.spike_mismatch) CHECK(s == 0.0);
 }
 
 TEST_CASE(
@@ -249,7 +253,7 @@ TEST_CASE(
     const snn::ideal_synapse ideal(m);
     crossbar_synapse ideal_xb(m, ideal_chip(), 1, 0);
     crossbar_synapse noisy(m, harsh_chip(), 1, 0);
-    noisy.calibrate(record_calibration_inputs(m, test_data(32, 7), 32, 0));
+    noisy.calibrate(record_calibration_inputs(m, test_data(32, 7), 0, 32, 0));
     const std::vector<eval_result> r = evaluate_lockstep(
         m, {{&ideal, nullptr}, {&ideal_xb, &ideal_xb}, {&noisy, &noisy}}, &ideal, d, 16, 0);
     const int T = r[0].timesteps, L = r[0].lif_layers;
@@ -273,7 +277,7 @@ TEST_CASE("crossbar evaluation is bit-identical for 1 and 2 threads and batch si
     const snn::model m = test_model();
     const snn::dataset d = test_data(70);
     const snn::ideal_synapse ideal(m);
-    const calibration_inputs cal = record_calibration_inputs(m, test_data(16, 5), 16, 0);
+    const calibration_inputs cal = record_calibration_inputs(m, test_data(16, 5), 0, 16, 0);
     const int saved = omp_get_max_threads();
     std::vector<std::vector<eval_result>> runs;
     for (const auto& [threads, batch] : {std::pair{1, 64}, std::pair{2, 7}}) {
@@ -387,7 +391,7 @@ TEST_CASE(
     // Reference: chip::calibrate_adc fed by hand with the same recorded inputs.
     const snn::model m = test_model();
     const snn::dataset cal = test_data(8, 3);
-    const calibration_inputs rec = record_calibration_inputs(m, cal, 8, 0);
+    const calibration_inputs rec = record_calibration_inputs(m, cal, 0, 8, 0);
     CHECK(rec.samples == 8);
     // The first layer's record is the images themselves (C = 1: CHW = HWC), once per sample.
     REQUIRE(rec.inputs[0].size() == cal.images.size());
@@ -425,4 +429,16 @@ TEST_CASE(
             }
     }
     CHECK(tiles > 20);
+
+    // Batched calibration (3 samples at a time, as spikebar eval streams the training set)
+    // equals one calibration on the whole record: the full scale is a maximum.
+    crossbar_synapse batched(m, p, 1, 0);
+    calibrate_chips(m, cal, 8, 0, {&batched}, 3);
+    for (int c = 0; c < batched.num_layers(); ++c) {
+        const crossbar::layer_layout& lay = batched.chip().layout(c);
+        for (int rt = 0; rt < lay.row_tiles; ++rt)
+            for (int ct = 0; ct < lay.col_tiles; ++ct)
+                CHECK(batched.chip().tile_at(c, rt, ct).calib_max_a ==
+                      xs.chip().tile_at(c, rt, ct).calib_max_a);
+    }
 }
