@@ -236,7 +236,9 @@ int cmd_eval(const args& a) {
                 std::make_unique<crossbar_synapse>(m, cp, cfg.eval.chip_seed, std::uint64_t(k)));
             info.chip_build_s.push_back(seconds_since(t0));
             chip_ptrs.push_back(chips.back().get());
-            lanes.push_back({chips.back().get(), chips.back().get()});
+            // Work counters cost time (the read-energy quadratic form) and only go to the run
+            // file: collect them only when there is one.
+            lanes.push_back({chips.back().get(), out_path.empty() ? nullptr : chips.back().get()});
         }
         double calibration_s = 0;
         if (cfg.eval.calibration_samples > 0) {
