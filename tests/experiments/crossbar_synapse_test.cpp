@@ -2,25 +2,33 @@
 // evaluation with an ideal shadow network (experiments/evaluate.hpp) against their
 // references: snn::ideal_synapse and the ideal engine (an ideal chip must reproduce them
 // to float rounding), an explicit im2col + chip::mvm of the same inputs (the glue), and
-// themselves under changes that must not matter (threads, batch size).
+// themselves under changes that must not matter (threads, batch size); and the run file
+// of `spikebar eval` against docs/output-format.md and the library run.
 // Model: a random-initialized three-lif-layer SNN on synthetic 1x12x12 images (gain by
 // depth so every layer fires; each test checks that it does).
 #include "experiments/crossbar_synapse.hpp"
 
 #include <doctest/doctest.h>
+#include <hdf5.h>
 #include <omp.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "common/errors.hpp"
 #include "common/rng.hpp"
+#include "experiments/commands.hpp"
 #include "experiments/evaluate.hpp"
 #include "snn/engine.hpp"
+#include "snn/h5.hpp"
 #include "snn/model.hpp"
+#include "snn/model_io.hpp"
 #include "snn/synapse.hpp"
 
 using namespace experiments;
@@ -441,4 +449,146 @@ TEST_CASE(
                 CHECK(batched.chip().tile_at(c, rt, ct).calib_max_a ==
                       xs.chip().tile_at(c, rt, ct).calib_max_a);
     }
+}
+
+namespace {
+
+// An IDX image file and label file of `d` (pixels rounded to bytes, as the loader reads them).
+void write_idx(const std::string& images, const std::string& labels, const snn::dataset& d) {
+    const auto put32 = [](std::ofstream& f, std::uint32_t v) {
+        for (int s = 24; s >= 0; s -= 8) f.put(char(std::uint8_t(v >> s)));
+    };
+    std::ofstream fi(images, std::ios::binary), fl(labels, std::ios::binary);
+    put32(fi, 0x803);
+    put32(fi, std::uint32_t(d.size()));
+    put32(fi, std::uint32_t(d.height));
+    put32(fi, std::uint32_t(d.width));
+    for (float p : d.images) fi.put(char(std::uint8_t(std::lround(p * 255))));
+    put32(fl, 0x801);
+    put32(fl, std::uint32_t(d.size()));
+    for (std::uint8_t l : d.labels) fl.put(char(l));
+}
+
+template <class T>
+std::vector<T> read_all(const h5::file& f, const std::string& path, hid_t type,
+                        const std::vector<hsize_t>& dims) {
+    REQUIRE(h5::dataset_shape(f, path) == dims);
+    std::size_t n = 1;
+    for (hsize_t d : dims) n *= d;
+    std::vector<T> v(n);
+    const h5::id d(H5Dopen2(f.h.get(), path.c_str(), H5P_DEFAULT), H5Dclose);
+    REQUIRE(H5Dread(d.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) >= 0);
+    return v;
+}
+
+}  // namespace
+
+TEST_CASE("spikebar eval on 2 chips writes the documented run file, equal to the library run") {
+    // Reference: docs/output-format.md (names, shapes, types) and evaluate_lockstep on the
+    // same model, data, chips and calibration (values, bit for bit).
+    namespace fs = std::filesystem;
+    const fs::path dir =
+        fs::temp_directory_path() / ("spikebar_xinf_test_" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    snn::dataset train = test_data(24, 11), test = test_data(20, 12);
+    write_idx((dir / "train-images-idx3-ubyte").string(),
+              (dir / "train-labels-idx1-ubyte").string(), train);
+    write_idx((dir / "t10k-images-idx3-ubyte").string(), (dir / "t10k-labels-idx1-ubyte").string(),
+              test);
+    const snn::model m = test_model();
+    snn::save_model(m, (dir / "m.h5").string());
+    {
+        std::ofstream cfg(dir / "run.ini");
+        cfg << "[network]\nlayers = " << m.net.layers << "\n[data]\ndir = " << dir.string()
+            << "\n[crossbar]\nenabled = true\ntile_rows = 32\ntile_cols = 16\nchips = 2\ndac_bits "
+               "= 6\n"
+            << "[device]\nlevel_bits = 5\nd2d_sigma = 0.05\nread_noise_sigma = 0.1\n"
+            << "[wires]\nr_row_ohm = 2.5\nr_col_ohm = 2.5\n[adc]\nbits = 6\n"
+            << "[eval]\nchip_seed = 5\ncalibration_samples = 10\n";
+    }
+    const std::string cfg = (dir / "run.ini").string(), model = (dir / "m.h5").string();
+    const int saved = omp_get_max_threads();
+    REQUIRE(experiments::cmd_eval({"--config", cfg, "--model", model, "--out",
+                                   (dir / "a.h5").string(), "--set", "eval.threads=1"}) == 0);
+    REQUIRE(
+        experiments::cmd_eval({"--config", cfg, "--model", model, "--out", (dir / "b.h5").string(),
+                               "--set", "eval.threads=2", "--set", "eval.batch_size=3"}) == 0);
+    omp_set_num_threads(saved);
+
+    // The library run it must equal (images as the loader rounds them to bytes).
+    for (auto& p : train.images) p = float(std::lround(p * 255)) / 255.0f;
+    for (auto& p : test.images) p = float(std::lround(p * 255)) / 255.0f;
+    const snn::model loaded = snn::load_model(model);
+    crossbar::chip_params cp = harsh_chip();
+    cp.device.stuck_on_fraction = cp.device.stuck_off_fraction = 0;
+    cp.wires.r_source_ohm = cp.wires.r_sink_ohm = 0;
+    crossbar_synapse c0(loaded, cp, 5, 0), c1(loaded, cp, 5, 1);
+    calibrate_chips(loaded, train, 10, 1, {&c0, &c1});
+    const snn::ideal_synapse ideal(loaded);
+    const std::vector<eval_result> ref =
+        evaluate_lockstep(loaded, {{&c0, &c0}, {&c1, &c1}}, &ideal, test, 256, 1);
+
+    const hsize_t C = 2, N = 20, T = 4, K = 10, L = 3, W = 4;
+    for (const char* name : {"a.h5", "b.h5"}) {
+        CAPTURE(name);
+        const h5::file f = h5::file::open_read((dir / name).string());
+        CHECK(h5::read_attr_string(f, "/", "hardware") == "crossbar");
+        CHECK(h5::read_attr_int(f, "/", "format_version") == 1);
+        CHECK(h5::read_attr_int(f, "/", "chips") == 2);
+        CHECK(h5::read_attr_int(f, "/", "chip_seed") == 5);
+        CHECK(h5::read_attr_int(f, "/", "calibration_samples") == 10);
+        const auto logits = read_all<float>(f, "/timesteps/logits", H5T_NATIVE_FLOAT, {C, N, T, K});
+        const auto pred = read_all<std::uint8_t>(f, "/samples/prediction_by_timestep",
+                                                 H5T_NATIVE_UINT8, {C, N, T});
+        const auto spikes =
+            read_all<std::uint32_t>(f, "/timesteps/spike_count", H5T_NATIVE_UINT32, {C, N, T, L});
+        const auto reads = read_all<std::uint64_t>(f, "/timesteps/crossbar/tile_reads",
+                                                   H5T_NATIVE_UINT64, {C, N, T, W});
+        const auto adcs = read_all<std::uint64_t>(f, "/timesteps/crossbar/adc_conversions",
+                                                  H5T_NATIVE_UINT64, {C, N, T, W});
+        const auto energy = read_all<double>(f, "/timesteps/crossbar/read_energy_j",
+                                             H5T_NATIVE_DOUBLE, {C, N, T, W});
+        const auto rows = read_all<std::uint64_t>(f, "/timesteps/crossbar/row_activations",
+                                                  H5T_NATIVE_UINT64, {C, N, T, W});
+        const auto dacs = read_all<std::uint64_t>(f, "/timesteps/crossbar/dac_conversions",
+                                                  H5T_NATIVE_UINT64, {C, N, T, W});
+        const auto rmse =
+            read_all<double>(f, "/shadow/membrane_rmse", H5T_NATIVE_DOUBLE, {C, T, L});
+        const auto mism =
+            read_all<double>(f, "/shadow/spike_mismatch", H5T_NATIVE_DOUBLE, {C, T, L});
+        const auto acc =
+            read_all<double>(f, "/summary/accuracy_by_timestep", H5T_NATIVE_DOUBLE, {C, T});
+        const auto mean =
+            read_all<double>(f, "/summary/accuracy_mean_by_timestep", H5T_NATIVE_DOUBLE, {T});
+        const auto sd =
+            read_all<double>(f, "/summary/accuracy_std_by_timestep", H5T_NATIVE_DOUBLE, {T});
+        read_all<double>(f, "/summary/chip_build_s", H5T_NATIVE_DOUBLE, {C});
+        CHECK(read_all<std::uint8_t>(f, "/samples/label", H5T_NATIVE_UINT8, {N}) == test.labels);
+        for (hsize_t c = 0; c < C; ++c) {
+            const eval_result& r = ref[c];
+            CHECK(std::memcmp(logits.data() + c * N * T * K, r.logits.data(),
+                              N * T * K * sizeof(float)) == 0);
+            CHECK(std::equal(r.predictions.begin(), r.predictions.end(), pred.begin() + c * N * T));
+            CHECK(std::equal(r.spikes.begin(), r.spikes.end(), spikes.begin() + c * N * T * L));
+            for (hsize_t i = 0; i < N * T * W; ++i) {
+                CHECK(reads[c * N * T * W + i] == r.mvm[i].tile_reads);
+                CHECK(adcs[c * N * T * W + i] == r.mvm[i].adc_conversions);
+                CHECK(rows[c * N * T * W + i] == r.mvm[i].row_activations);
+                CHECK(dacs[c * N * T * W + i] == r.mvm[i].dac_conversions);
+                CHECK(energy[c * N * T * W + i] == r.mvm[i].read_energy_j);
+            }
+            for (hsize_t i = 0; i < T * L; ++i) {
+                CHECK(rmse[c * T * L + i] == r.membrane_rmse[i]);
+                CHECK(mism[c * T * L + i] == r.spike_mismatch[i]);
+            }
+            for (hsize_t t = 0; t < T; ++t) CHECK(acc[c * T + t] == r.accuracy(int(t) + 1));
+        }
+        for (hsize_t t = 0; t < T; ++t) {
+            CHECK(mean[t] == doctest::Approx((acc[t] + acc[T + t]) / 2).epsilon(1e-15));
+            CHECK(sd[t] ==
+                  doctest::Approx(std::abs(acc[t] - acc[T + t]) / std::sqrt(2.0)).epsilon(1e-12));
+        }
+    }
+    fs::remove_all(dir);
 }
