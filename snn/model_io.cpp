@@ -41,44 +41,38 @@ std::vector<hsize_t> file_shape(const architecture& a, std::size_t i) {
     return {hsize_t(l.out.c), hsize_t(l.in.size())};
 }
 
-// internal [rows][out] -> file layout
-std::vector<float> to_file(const architecture& a, std::size_t i, const std::vector<float>& w) {
+// file_index[k]: where internal weight element k ([rows][out]) sits in the file layout.
+std::vector<std::size_t> file_order(const architecture& a, std::size_t i) {
     const auto& l = a.layers[i];
-    std::vector<float> out(w.size());
     const std::size_t cout = l.out.c;
+    std::vector<std::size_t> at(static_cast<std::size_t>(weight_rows(l)) * cout);
     if (l.kind == layer_kind::conv) {
         const std::size_t cin = l.in.c, k = l.kernel;
         for (std::size_t co = 0; co < cout; ++co)
             for (std::size_t ci = 0; ci < cin; ++ci)
                 for (std::size_t ky = 0; ky < k; ++ky)
                     for (std::size_t kx = 0; kx < k; ++kx)
-                        out[((co * cin + ci) * k + ky) * k + kx] = w[((ky * k + kx) * cin + ci) * cout + co];
+                        at[((ky * k + kx) * cin + ci) * cout + co] = ((co * cin + ci) * k + ky) * k + kx;
     } else {
         const shape3 s = flattened_from(a, i);
         const std::size_t nin = l.in.size();
         for (std::size_t o = 0; o < cout; ++o)
-            for (std::size_t j = 0; j < nin; ++j) out[o * nin + j] = w[internal_index(s, j) * cout + o];
+            for (std::size_t j = 0; j < nin; ++j) at[internal_index(s, j) * cout + o] = o * nin + j;
     }
-    return out;
+    return at;
+}
+
+std::vector<float> to_file(const architecture& a, std::size_t i, const std::vector<float>& w) {
+    const auto at = file_order(a, i);
+    std::vector<float> f(w.size());
+    for (std::size_t k = 0; k < w.size(); ++k) f[at[k]] = w[k];
+    return f;
 }
 
 std::vector<float> from_file(const architecture& a, std::size_t i, const std::vector<float>& f) {
-    const auto& l = a.layers[i];
+    const auto at = file_order(a, i);
     std::vector<float> w(f.size());
-    const std::size_t cout = l.out.c;
-    if (l.kind == layer_kind::conv) {
-        const std::size_t cin = l.in.c, k = l.kernel;
-        for (std::size_t co = 0; co < cout; ++co)
-            for (std::size_t ci = 0; ci < cin; ++ci)
-                for (std::size_t ky = 0; ky < k; ++ky)
-                    for (std::size_t kx = 0; kx < k; ++kx)
-                        w[((ky * k + kx) * cin + ci) * cout + co] = f[((co * cin + ci) * k + ky) * k + kx];
-    } else {
-        const shape3 s = flattened_from(a, i);
-        const std::size_t nin = l.in.size();
-        for (std::size_t o = 0; o < cout; ++o)
-            for (std::size_t j = 0; j < nin; ++j) w[internal_index(s, j) * cout + o] = f[o * nin + j];
-    }
+    for (std::size_t k = 0; k < w.size(); ++k) w[k] = f[at[k]];
     return w;
 }
 
