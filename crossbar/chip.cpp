@@ -172,6 +172,19 @@ chip::chip(const std::vector<layer_matrix>& layers, const chip_params& p, std::u
         }
     }
     if (error) std::rethrow_exception(error);
+    for (layer_data& L : layers_) {
+        const layer_layout& lay = L.layout;
+        L.e_row.resize(lay.row_tiles);
+        for (int rt = 0; rt < lay.row_tiles; ++rt) {
+            const int nr = L.tiles[std::size_t(rt) * lay.col_tiles].rows_used;
+            std::vector<double> sum(std::size_t(nr) * nr, 0.0);
+            for (int ct = 0; ct < lay.col_tiles; ++ct) {
+                const tile& t = L.tiles[std::size_t(rt) * lay.col_tiles + ct];
+                for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += double(t.e_j[i]);
+            }
+            L.e_row[rt].assign(sum.begin(), sum.end());
+        }
+    }
 }
 
 const tile& chip::tile_at(int layer, int row_tile, int col_tile) const {
@@ -278,19 +291,14 @@ void chip::read_row_tile(const layer_data& L, int rt, const int* act, const floa
             counts->row_activations += std::uint64_t(n);
             if (!binary) counts->dac_conversions += std::uint64_t(n);
             counts->adc_conversions += std::uint64_t(no);
-            const int nr = t.rows_used;
-            double e = 0;
-            for (int a = 0; a < n; ++a) {
-                const float* er = t.e_j.data() + std::size_t(act[a]) * nr;
-                double row = 0;
-                if (binary)
-                    for (int b = 0; b < n; ++b) row += double(er[act[b]]);
-                else
-                    for (int b = 0; b < n; ++b) row += double(er[act[b]]) * double(lev[b]);
-                e += binary ? row : row * double(lev[a]);
-            }
-            counts->read_energy_j += e;
         }
+    }
+    if (counts) {
+        // Every tile of the row sees the same voltages: one quadratic form on their sum.
+        const std::vector<float>& e = L.e_row[rt];
+        const int nr = L.tiles[std::size_t(rt) * lay.col_tiles].rows_used;
+        counts->read_energy_j += binary ? kernels::quad_form(e.data(), nr, act, n)
+                                        : kernels::quad_form(e.data(), nr, act, lev, n);
     }
 }
 

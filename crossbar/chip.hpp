@@ -122,6 +122,7 @@ private:
         float input_max = 1;
         std::vector<float> bias_digital;  // [out], zeros when none or on a bias row
         std::vector<tile> tiles;          // [row_tiles][col_tiles]
+        std::vector<std::vector<float>> e_row;  // [row_tiles]: sum over the row's tiles of e_j
     };
 
     // Shared kernel: row tile rt with n active rows act[] at levels lev[].
