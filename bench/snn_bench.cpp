@@ -1,4 +1,4 @@
-// Ideal SNN throughput: inference (images/s, batch 256, T = 4 and 8) of a model file
+// Ideal SNN throughput: inference (images/s, batch 16, T = 4 and 8) of a model file
 // and BPTT training (samples/s, batch 128, T = 4) of the default config's network, on
 // the same images as the PyTorch peer (bench/peers/bench_torch.py). JSON on stdout or
 // to the path given.
@@ -50,13 +50,18 @@ int main(int argc, char** argv) {
     const snn::dataset train = experiments::load_dataset(dp, "train");
 
     std::string json = "{\n  \"engine\": \"spikebar\",\n  \"threads\": " + std::to_string(threads);
+    // Engine batch 16: each sample's state (about 0.5 MB for the default net) then stays
+    // in cache between steps; 256 runs about 1.45x slower (docs/results.md). The peer
+    // runs batch 256, where PyTorch is fastest.
+    const int batch = 16;
+    json += ",\n  \"inference_batch\": " + std::to_string(batch);
     snn::model m = snn::load_model(model_path);
     for (int T : {4, 8}) {
         m.net.timesteps = T;
         const snn::ideal_synapse syn(m);
-        experiments::evaluate(m, syn, test, 256, 0);  // warm-up: first-touch of buffers
+        experiments::evaluate(m, syn, test, batch, 0);  // warm-up: first-touch of buffers
         const auto t0 = std::chrono::steady_clock::now();
-        const auto r = experiments::evaluate(m, syn, test, 256, 0);
+        const auto r = experiments::evaluate(m, syn, test, batch, 0);
         const double s = seconds_since(t0);
         json += ",\n  \"inference_images_per_s_T" + std::to_string(T) + "\": " + std::to_string(r.samples / s);
         json += ",\n  \"inference_accuracy_T" + std::to_string(T) + "\": " + std::to_string(r.accuracy(T));

@@ -33,7 +33,7 @@ namespace experiments {
 
 // [eval]: how inference runs over the test set.
 struct eval_params {
-    int batch_size = 256;  // samples simulated together [samples]
+    int batch_size = 16;   // samples simulated together; small keeps each sample's state in cache [samples]
     int threads = 0;       // OpenMP threads over samples, 0 = every core [1]
     std::uint64_t chip_seed = 1;   // crossbar chips: programming and read-noise streams; chip k keyed (chip_seed, k) [1]
     int calibration_samples = 256; // crossbar ADC ranges from the ideal network on the first N training samples, 0 = uncalibrated [samples]

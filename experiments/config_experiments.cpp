@@ -43,7 +43,7 @@ void add_experiments_sections(std::vector<section>& out) {
              "hold out the last N training samples for validation, 0 = none");
 
     add_section(out, "eval", "How inference runs over the test set.", &run_config::eval)
-        .key("batch_size", &eval_params::batch_size, "samples", "samples simulated together")
+        .key("batch_size", &eval_params::batch_size, "samples", "samples simulated together; small keeps each sample's state in cache")
         .key("threads", &eval_params::threads, "1", "OpenMP threads over samples, 0 = every core")
         .key("chip_seed", &eval_params::chip_seed, "1",
              "seed of the crossbar chips' programming and read-noise streams; chip k of a run "

@@ -30,7 +30,7 @@ def main():
     y_train = torch_snn.load_idx_labels(os.path.join(a.data, "train-labels-idx1-ubyte.gz"), 128 * 24)
     net = torch_snn.SpikingNet(a.model)
     result = {"peer": "pytorch", "torch_version": torch.__version__, "threads": a.threads,
-              "blas": torch.__config__.show().split("BLAS_INFO=")[1].split(",")[0]}
+              "libblas": os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")}
     with torch.no_grad():
         for T in (4, 8):
             net.run(x_test[:256], T)  # warm-up
