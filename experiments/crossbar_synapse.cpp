@@ -271,7 +271,7 @@ void crossbar_synapse::forward(const snn::synapse_site& site, const float* in, b
         return;
     }
 
-    const int cin = l.in.c, cout = l.out.c, k = l.kernel;
+    const int cin = l.in.c, cout = l.out.c;
     if (!binary) {
         for (int oy = 0; oy < l.out.h; ++oy)
             for (int ox = 0; ox < l.out.w; ++ox) {
@@ -288,18 +288,9 @@ void crossbar_synapse::forward(const snn::synapse_site& site, const float* in, b
     for (int oy = 0; oy < l.out.h; ++oy) {
         for (int ox = 0; ox < l.out.w; ++ox) {
             int n = 0;
-            for (int ky = 0; ky < k; ++ky) {
-                const int iy = oy * l.stride + ky - l.pad;
-                if (iy < 0 || iy >= l.in.h) continue;
-                for (int kx = 0; kx < k; ++kx) {
-                    const int ix = ox * l.stride + kx - l.pad;
-                    if (ix < 0 || ix >= l.in.w) continue;
-                    const int ip = iy * l.in.w + ix;
-                    const int row0 = (ky * k + kx) * cin;
-                    for (int e = sx.start[ip]; e < sx.start[ip + 1]; ++e)
-                        act[n++] = row0 + sx.channel[e];
-                }
-            }
+            snn::kernels::for_each_tap(l, oy, ox, [&](int tap, int ip) {
+                for (int e = sx.start[ip]; e < sx.start[ip + 1]; ++e) act[n++] = tap * cin + sx.channel[e];
+            });
             const int p = oy * l.out.w + ox;
             chip_.mvm_spikes(c, act.data(), n, out + std::size_t(p) * cout,
                              {sample, t, std::uint64_t(p)}, cnt);

@@ -121,12 +121,28 @@ inline void gather_rows_fixed(F* __restrict out, const F* __restrict b, int nrow
 
 }  // namespace detail
 
+// Calls fn(tap, p) for every kernel tap (tap = ky * k + kx, in that order) of output
+// position (oy, ox) that lands inside the input, with p = iy * W + ix its input position.
+template <class Fn>
+inline void for_each_tap(const layer_spec& l, int oy, int ox, Fn&& fn) {
+    const int k = l.kernel;
+    for (int ky = 0; ky < k; ++ky) {
+        const int iy = oy * l.stride + ky - l.pad;
+        if (iy < 0 || iy >= l.in.h) continue;
+        for (int kx = 0; kx < k; ++kx) {
+            const int ix = ox * l.stride + kx - l.pad;
+            if (ix < 0 || ix >= l.in.w) continue;
+            fn(ky * k + kx, iy * l.in.w + ix);
+        }
+    }
+}
+
 // out[oy,ox,co] = b[co] + sum_{ky,kx,ci} in[oy*s+ky-p, ox*s+kx-p, ci] * w[(ky*k+kx)*Cin+ci][co]
 // `sx` must hold the sparse form of `in` (sparse_map::build over in.h*in.w positions).
 template <class F>
 inline void conv_forward(const layer_spec& l, const sparse_map<F>& sx, const F* __restrict w,
                          const F* __restrict b, F* __restrict out) {
-    const int cin = l.in.c, cout = l.out.c, k = l.kernel;
+    const int cin = l.in.c, cout = l.out.c;
     constexpr int max_taps = 121;  // kernels up to 11 x 11
     const int* rows_ch[max_taps];
     const F* rows_val[max_taps];
@@ -135,20 +151,13 @@ inline void conv_forward(const layer_spec& l, const sparse_map<F>& sx, const F* 
     for (int oy = 0; oy < l.out.h; ++oy) {
         for (int ox = 0; ox < l.out.w; ++ox) {
             int nrow = 0;
-            for (int ky = 0; ky < k; ++ky) {
-                const int iy = oy * l.stride + ky - l.pad;
-                if (iy < 0 || iy >= l.in.h) continue;
-                for (int kx = 0; kx < k; ++kx) {
-                    const int ix = ox * l.stride + kx - l.pad;
-                    if (ix < 0 || ix >= l.in.w) continue;
-                    const int p = iy * l.in.w + ix;
-                    rows_ch[nrow] = sx.channel.data() + sx.start[p];
-                    rows_val[nrow] = sx.value.data() + sx.start[p];
-                    rows_n[nrow] = sx.start[p + 1] - sx.start[p];
-                    rows_w[nrow] = w + static_cast<std::size_t>((ky * k + kx) * cin) * cout;
-                    ++nrow;
-                }
-            }
+            for_each_tap(l, oy, ox, [&](int tap, int p) {
+                rows_ch[nrow] = sx.channel.data() + sx.start[p];
+                rows_val[nrow] = sx.value.data() + sx.start[p];
+                rows_n[nrow] = sx.start[p + 1] - sx.start[p];
+                rows_w[nrow] = w + static_cast<std::size_t>(tap * cin) * cout;
+                ++nrow;
+            });
             F* o = out + (oy * l.out.w + ox) * cout;
             switch (cout) {
                 case 16: detail::gather_rows_fixed<F, 16>(o, b, nrow, rows_ch, rows_val, rows_n, rows_w); break;
@@ -170,24 +179,17 @@ inline void conv_forward(const layer_spec& l, const sparse_map<F>& sx, const F* 
 template <class F>
 inline void conv_backward_weights(const layer_spec& l, const sparse_map<F>& sx,
                                   const F* __restrict g, F* __restrict dw, F* __restrict db) {
-    const int cin = l.in.c, cout = l.out.c, k = l.kernel;
+    const int cin = l.in.c, cout = l.out.c;
     for (int oy = 0; oy < l.out.h; ++oy) {
         for (int ox = 0; ox < l.out.w; ++ox) {
             const F* __restrict gp = g + (oy * l.out.w + ox) * cout;
             for (int co = 0; co < cout; ++co) db[co] += gp[co];
-            for (int ky = 0; ky < k; ++ky) {
-                const int iy = oy * l.stride + ky - l.pad;
-                if (iy < 0 || iy >= l.in.h) continue;
-                for (int kx = 0; kx < k; ++kx) {
-                    const int ix = ox * l.stride + kx - l.pad;
-                    if (ix < 0 || ix >= l.in.w) continue;
-                    const int p = iy * l.in.w + ix;
-                    F* dwr = dw + static_cast<std::size_t>((ky * k + kx) * cin) * cout;
-                    for (int e = sx.start[p]; e < sx.start[p + 1]; ++e)
-                        detail::axpy(cout, dwr + static_cast<std::size_t>(sx.channel[e]) * cout,
-                                     sx.value[e], gp);
-                }
-            }
+            for_each_tap(l, oy, ox, [&](int tap, int p) {
+                F* dwr = dw + static_cast<std::size_t>(tap * cin) * cout;
+                for (int e = sx.start[p]; e < sx.start[p + 1]; ++e)
+                    detail::axpy(cout, dwr + static_cast<std::size_t>(sx.channel[e]) * cout,
+                                 sx.value[e], gp);
+            });
         }
     }
 }
