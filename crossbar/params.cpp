@@ -8,19 +8,12 @@
 #include <string>
 
 #include "common/errors.hpp"
+#include "common/format.hpp"
 
 namespace crossbar {
 namespace {
 
-// Shortest text that reads back as the same double ("-1", "2.5", "1e-06").
-std::string show(double v) {
-    char buf[40];
-    for (int prec = 6; prec <= 17; ++prec) {
-        std::snprintf(buf, sizeof buf, "%.*g", prec, v);
-        if (std::strtod(buf, nullptr) == v) break;
-    }
-    return buf;
-}
+std::string show(double v) { return spikebar::shortest(v); }
 std::string show(int v) { return std::to_string(v); }
 
 [[noreturn]] void fail(const char* key, const std::string& value, const std::string& expect,

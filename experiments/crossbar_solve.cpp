@@ -18,65 +18,28 @@
 #include <unistd.h>
 
 #include "common/errors.hpp"
+#include "common/format.hpp"
+#include "snn/h5.hpp"
 #include "crossbar/ir_drop.hpp"
 
 namespace experiments {
 namespace {
 
-// One HDF5 identifier, closed by the matching H5?close.
-class h5_id {
-public:
-    h5_id(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
-    h5_id(const h5_id&) = delete;
-    h5_id& operator=(const h5_id&) = delete;
-    ~h5_id() {
-        if (id_ >= 0) close_(id_);
-    }
-    hid_t get() const { return id_; }
-    bool ok() const { return id_ >= 0; }
-
-private:
-    hid_t id_;
-    herr_t (*close_)(hid_t);
-};
-
-// Silences the HDF5 error stack printer while in scope; we report errors ourselves.
-class h5_quiet {
-public:
-    h5_quiet() {
-        H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-    }
-    ~h5_quiet() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-
-private:
-    H5E_auto2_t func_ = nullptr;
-    void* data_ = nullptr;
-};
-
 constexpr int max_size = 512;
 
-// Shortest text that reads back as the same double ("-1", "2.5", "1e-06").
-std::string show(double v) {
-    char buf[40];
-    for (int prec = 6; prec <= 17; ++prec) {
-        std::snprintf(buf, sizeof buf, "%.*g", prec, v);
-        if (std::strtod(buf, nullptr) == v) break;
-    }
-    return buf;
-}
+using spikebar::shortest;
 
 // A 2-D float dataset read as float64; returns its dims.
 std::vector<double> read_matrix(hid_t file, const std::string& path, const char* name,
                                 hsize_t dims[2]) {
     const std::string where = path + ": dataset " + name;
     if (H5Lexists(file, name, H5P_DEFAULT) <= 0) throw spikebar::io_error(where + " is missing");
-    const h5_id d(H5Dopen2(file, name, H5P_DEFAULT), H5Dclose);
+    const h5::id d(H5Dopen2(file, name, H5P_DEFAULT), H5Dclose);
     if (!d.ok()) throw spikebar::io_error(where + " cannot be opened as a dataset");
-    const h5_id type(H5Dget_type(d.get()), H5Tclose);
+    const h5::id type(H5Dget_type(d.get()), H5Tclose);
     if (H5Tget_class(type.get()) != H5T_FLOAT)
         throw spikebar::io_error(where + " must hold floating-point values (float64)");
-    const h5_id space(H5Dget_space(d.get()), H5Sclose);
+    const h5::id space(H5Dget_space(d.get()), H5Sclose);
     if (H5Sget_simple_extent_ndims(space.get()) != 2)
         throw spikebar::io_error(where + " must be 2-dimensional, has " +
                                  std::to_string(H5Sget_simple_extent_ndims(space.get())) +
@@ -92,34 +55,34 @@ std::vector<double> read_matrix(hid_t file, const std::string& path, const char*
 double read_attribute(hid_t file, const std::string& path, const char* name) {
     const std::string where = path + ": root attribute " + name;
     if (H5Aexists(file, name) <= 0) throw spikebar::io_error(where + " is missing");
-    const h5_id a(H5Aopen(file, name, H5P_DEFAULT), H5Aclose);
+    const h5::id a(H5Aopen(file, name, H5P_DEFAULT), H5Aclose);
     if (!a.ok()) throw spikebar::io_error(where + " cannot be opened");
-    const h5_id type(H5Aget_type(a.get()), H5Tclose);
-    const h5_id space(H5Aget_space(a.get()), H5Sclose);
+    const h5::id type(H5Aget_type(a.get()), H5Tclose);
+    const h5::id space(H5Aget_space(a.get()), H5Sclose);
     if (H5Tget_class(type.get()) != H5T_FLOAT || H5Sget_simple_extent_npoints(space.get()) != 1)
         throw spikebar::io_error(where + " must be a float64 scalar [ohm]");
     double v = 0;
     if (H5Aread(a.get(), H5T_NATIVE_DOUBLE, &v) < 0) throw spikebar::io_error(where + " cannot be read");
     if (!(v >= 0) || !std::isfinite(v))
-        throw spikebar::io_error(where + " = " + show(v) + ": must be finite and >= 0 [ohm]");
+        throw spikebar::io_error(where + " = " + shortest(v) + ": must be finite and >= 0 [ohm]");
     return v;
 }
 
 void write_matrix(hid_t file, const std::string& path, const char* name, hsize_t rows,
                   hsize_t cols, const std::vector<double>& v) {
     const hsize_t dims[2] = {rows, cols};
-    const h5_id space(H5Screate_simple(2, dims, nullptr), H5Sclose);
-    const h5_id d(H5Dcreate2(file, name, H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT,
+    const h5::id space(H5Screate_simple(2, dims, nullptr), H5Sclose);
+    const h5::id d(H5Dcreate2(file, name, H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT,
                              H5P_DEFAULT),
                   H5Dclose);
     if (!d.ok() ||
         (!v.empty() &&
          H5Dwrite(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) < 0))
         throw spikebar::io_error(path + ": cannot write dataset " + name);
-    const h5_id sspace(H5Screate(H5S_SCALAR), H5Sclose);
-    const h5_id str(H5Tcopy(H5T_C_S1), H5Tclose);
+    const h5::id sspace(H5Screate(H5S_SCALAR), H5Sclose);
+    const h5::id str(H5Tcopy(H5T_C_S1), H5Tclose);
     H5Tset_size(str.get(), 1);
-    const h5_id a(H5Acreate2(d.get(), "units", str.get(), sspace.get(), H5P_DEFAULT, H5P_DEFAULT),
+    const h5::id a(H5Acreate2(d.get(), "units", str.get(), sspace.get(), H5P_DEFAULT, H5P_DEFAULT),
                   H5Aclose);
     if (!a.ok() || H5Awrite(a.get(), str.get(), "A") < 0)
         throw spikebar::io_error(path + ": cannot write attribute units of " + name);
@@ -128,12 +91,12 @@ void write_matrix(hid_t file, const std::string& path, const char* name, hsize_t
 }  // namespace
 
 crossbar_solve_input read_crossbar_solve_input(const std::string& path) {
-    const h5_quiet quiet;
+    const h5::quiet quiet;
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec))
         throw spikebar::io_error(path + ": no such file");
     if (H5Fis_hdf5(path.c_str()) <= 0) throw spikebar::io_error(path + ": not an HDF5 file");
-    const h5_id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    const h5::id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
     if (!file.ok()) throw spikebar::io_error(path + ": cannot open as HDF5");
     crossbar_solve_input in;
     hsize_t gd[2], vd[2];
@@ -152,7 +115,7 @@ crossbar_solve_input read_crossbar_solve_input(const std::string& path) {
     for (std::size_t k = 0; k < in.g_s.size(); ++k)
         if (!(in.g_s[k] >= 0) || !std::isfinite(in.g_s[k]))
             throw spikebar::io_error(path + ": dataset G[" + std::to_string(k / in.cols) + "][" +
-                                     std::to_string(k % in.cols) + "] = " + show(in.g_s[k]) +
+                                     std::to_string(k % in.cols) + "] = " + shortest(in.g_s[k]) +
                                      ": must be finite and >= 0 [S]");
     for (std::size_t k = 0; k < in.v_v.size(); ++k)
         if (!std::isfinite(in.v_v[k]))
@@ -189,10 +152,10 @@ crossbar_solve_output crossbar_solve(const crossbar_solve_input& in, crossbar_so
 
 void write_crossbar_solve_output(const std::string& path, const crossbar_solve_input& in,
                                  const crossbar_solve_output& out) {
-    const h5_quiet quiet;
+    const h5::quiet quiet;
     const std::string tmp = path + ".tmp." + std::to_string(::getpid());
     {
-        const h5_id file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+        const h5::id file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
         if (!file.ok()) throw spikebar::io_error(path + ": cannot create " + tmp);
         try {
             write_matrix(file.get(), path, "I", hsize_t(in.n), hsize_t(in.cols), out.i_a);
