@@ -17,6 +17,9 @@ esac
 
 packages=(build-essential cmake libeigen3-dev libhdf5-dev libboost-program-options-dev
           doctest-dev hdf5-tools zlib1g-dev dataset-fashion-mnist)
+# OpenMPI for `mpirun -np P spikebar sweep` (about 13 MB to download); the build works
+# without it (cmake -DSPIKEBAR_MPI=OFF, or simply absent: sweeps then run in one process).
+packages+=(libopenmpi-dev openmpi-bin)
 if [ "$mode" = bench ]; then
   # The PyTorch peer: Debian's torch with OpenBLAS (without it torch falls back to the
   # reference BLAS and the comparison would flatter us).

@@ -130,13 +130,16 @@ struct assignment {
     std::string source;
 };
 
-std::map<std::string, assignment> read_ini(const std::string& text, const std::string& source) {
+std::map<std::string, assignment> read_ini(const std::string& text, const std::string& source,
+                                           std::vector<sweep_line>* sweep = nullptr) {
     po::options_description desc;
     for (const auto& s : schema()) {
         for (const auto& f : s.fields) {
             desc.add_options()(full_name(f).c_str(), po::value<std::string>());
         }
     }
+    // Any key in [sweep]: experiments/sweep.cpp checks each against the schema.
+    desc.add_options()("sweep.*", po::value<std::string>());
     std::istringstream in(text);
     po::parsed_options parsed(&desc);
     try {
@@ -155,6 +158,8 @@ std::map<std::string, assignment> read_ini(const std::string& text, const std::s
         if (!out.emplace(o.string_key, assignment{value, source}).second) {
             throw spikebar::config_error(source + ": key '" + o.string_key + "' is set twice");
         }
+        if (sweep && o.string_key.rfind("sweep.", 0) == 0)
+            sweep->push_back({o.string_key.substr(6), value});
     }
     return out;
 }
@@ -218,6 +223,12 @@ void append_comment(std::string& out, const std::string& text) {
 run_config parse_config(const std::string& text, const std::string& source,
                         const std::vector<std::string>& overrides) {
     return build(read_ini(text, source), overrides);
+}
+
+std::vector<sweep_line> read_sweep_section(const std::string& text, const std::string& source) {
+    std::vector<sweep_line> out;
+    read_ini(text, source, &out);
+    return out;
 }
 
 run_config load_config(const std::string& path, const std::vector<std::string>& overrides) {

@@ -80,6 +80,17 @@ void validate(const run_config& c);
 // in the order of `spikebar config --dump`. parse_config(effective_config(c)) gives back c.
 std::string effective_config(const run_config& c);
 
+// [sweep]: the keys a sweep varies (docs/sweep.md). load_config and parse_config accept the
+// section and ignore it; experiments/sweep.hpp expands it into the sweep's points.
+struct sweep_line {
+    std::string key;    // as written in [sweep]: "wires.r_row_ohm", "model", "zip", ...
+    std::string value;  // as written: "0, 1, 2.5, 5", "0:0.05:0.3", ...
+};
+
+// The lines of the [sweep] section of INI text, in file order (empty without one). Throws
+// config_error as parse_config does for a line that is not key = value or a key set twice.
+std::vector<sweep_line> read_sweep_section(const std::string& text, const std::string& source);
+
 // Every key with its default, unit and meaning, grouped by section, as valid INI whose
 // comments carry unit, meaning and allowed values: a template for new configs.
 std::string dump_config_template();

@@ -25,6 +25,8 @@ const subcommand subcommands[] = {
      "print the config template (--dump), check or show a config"},
     {"crossbar", experiments::cmd_crossbar,
      "crossbar solve: column and source currents of a crossbar"},
+    {"sweep", experiments::cmd_sweep, "evaluate every point of a [sweep] grid; crash-safe, sharded, MPI"},
+    {"merge", experiments::cmd_merge, "combine the shard files of one sweep into its sweep file"},
 };
 
 void print_usage(std::FILE* f) {
