@@ -13,6 +13,7 @@ int cmd_train(const args& a);
 int cmd_eval(const args& a);
 int cmd_config(const args& a);
 int cmd_crossbar(const args& a);
+int cmd_replay(const args& a);
 int cmd_sweep(const args& a);
 int cmd_merge(const args& a);
 

@@ -25,6 +25,7 @@ const subcommand subcommands[] = {
      "print the config template (--dump), check or show a config"},
     {"crossbar", experiments::cmd_crossbar,
      "crossbar solve: column and source currents of a crossbar"},
+    {"replay", experiments::cmd_replay, "evaluate early-exit policies offline on a run file"},
     {"sweep", experiments::cmd_sweep, "evaluate every point of a [sweep] grid; crash-safe, sharded, MPI"},
     {"merge", experiments::cmd_merge, "combine the shard files of one sweep into its sweep file"},
 };

@@ -47,9 +47,14 @@ expect 0 "" "config $src/configs/fmnist_snn.ini: ok" -- \
 "$bin" config --dump >"$tmp/dump.ini"
 expect 0 "" "config $tmp/dump.ini: ok" -- "$bin" config --check "$tmp/dump.ini"
 
-expect 2 "spikebar: unknown command 'frobnicate': expected a command (train, eval, config, crossbar), --help or --version" "" -- \
+# The commands, in the order `spikebar --help` lists them (the list grows with the project).
+commands=$("$bin" --help | sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p' | paste -sd, - | sed 's/,/, /g')
+case "$commands" in "train, eval, config, crossbar"*) ;; *)
+    echo "FAIL: spikebar --help lists the commands '$commands'"; fails=$((fails + 1)) ;;
+esac
+expect 2 "spikebar: unknown command 'frobnicate': expected a command ($commands), --help or --version" "" -- \
     "$bin" frobnicate
-expect 2 "spikebar: unknown option '--frobnicate': expected a command (train, eval, config, crossbar), --help or --version" "" -- \
+expect 2 "spikebar: unknown option '--frobnicate': expected a command ($commands), --help or --version" "" -- \
     "$bin" --frobnicate
 # --version: one line, the version and git revision, exit 0.
 expect 0 "" "*" -- "$bin" --version
