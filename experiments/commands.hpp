@@ -14,6 +14,7 @@ int cmd_eval(const args& a);
 int cmd_config(const args& a);
 int cmd_crossbar(const args& a);
 int cmd_replay(const args& a);
+int cmd_export_energy(const args& a);
 int cmd_sweep(const args& a);
 int cmd_merge(const args& a);
 

@@ -26,6 +26,7 @@ const subcommand subcommands[] = {
     {"crossbar", experiments::cmd_crossbar,
      "crossbar solve: column and source currents of a crossbar"},
     {"replay", experiments::cmd_replay, "evaluate early-exit policies offline on a run file"},
+    {"export-energy", experiments::cmd_export_energy, "a run file's energy log as CSV"},
     {"sweep", experiments::cmd_sweep, "evaluate every point of a [sweep] grid; crash-safe, sharded, MPI"},
     {"merge", experiments::cmd_merge, "combine the shard files of one sweep into its sweep file"},
 };
