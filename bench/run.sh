@@ -19,6 +19,8 @@ print(f"{'metric':32s} {'spikebar':>10s} {'pytorch':>10s} {'ratio':>7s}")
 for k in ("inference_images_per_s_T4", "inference_images_per_s_T8", "train_samples_per_s_T4"):
     print(f"{k:32s} {ours[k]:10.0f} {peer[k]:10.0f} {ours[k] / peer[k]:6.2f}x")
 PY
+echo "[bench] online early exit against full-T inference" >&2
+build/bench/earlyexit_bench out/bench/earlyexit.json --model "$model"
 for b in build/bench/crossbar_*_bench; do
   [ -x "$b" ] || continue
   name=$(basename "$b")

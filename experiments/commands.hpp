@@ -15,7 +15,9 @@ int cmd_config(const args& a);
 int cmd_crossbar(const args& a);
 int cmd_replay(const args& a);
 int cmd_export_energy(const args& a);
+int cmd_train_policy(const args& a);
 int cmd_sweep(const args& a);
 int cmd_merge(const args& a);
+int cmd_plot(const args& a);
 
 }  // namespace experiments

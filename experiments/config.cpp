@@ -88,6 +88,7 @@ const std::vector<section>& schema() {
         add_experiments_sections(out);
         add_crossbar_sections(out);
         add_earlyexit_sections(out);
+        add_energy_sections(out);
         return out;
     }();
     return s;

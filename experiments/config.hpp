@@ -27,6 +27,7 @@
 #include "crossbar/params.hpp"
 #include "earlyexit/params.hpp"
 #include "experiments/dataset_io.hpp"
+#include "experiments/energy.hpp"
 #include "snn/params.hpp"
 
 namespace experiments {
@@ -37,6 +38,7 @@ struct eval_params {
     int threads = 0;       // OpenMP threads over samples, 0 = every core [1]
     std::uint64_t chip_seed = 1;   // crossbar chips: programming and read-noise streams; chip k keyed (chip_seed, k) [1]
     int calibration_samples = 256; // crossbar ADC ranges from the ideal network on the first N training samples, 0 = uncalibrated [samples]
+    bool online_exit = false;      // exited samples leave the batch (not simulated further, not logged) [1]
     void validate() const;
 };
 
@@ -59,6 +61,7 @@ struct run_config {
     crossbar::wire_params wires;            // [wires]
     crossbar::adc_params adc;               // [adc]
     earlyexit::earlyexit_params earlyexit;  // [earlyexit]
+    energy_params energy;                   // [energy]
 };
 
 // Read `path` (INI), apply `overrides` ("section.key=value", in order; a later one wins),
@@ -266,6 +269,7 @@ void add_snn_sections(std::vector<section>& out);          // network, lif, trai
 void add_experiments_sections(std::vector<section>& out);  // data, eval, output
 void add_crossbar_sections(std::vector<section>& out);     // crossbar, device, wires, adc
 void add_earlyexit_sections(std::vector<section>& out);    // earlyexit
+void add_energy_sections(std::vector<section>& out);       // energy
 
 // The schema, built once.
 const std::vector<section>& schema();

@@ -50,7 +50,11 @@ void add_experiments_sections(std::vector<section>& out) {
              "is keyed (chip_seed, k)")
         .key("calibration_samples", &eval_params::calibration_samples, "samples",
              "crossbar ADC full scales from the ideal network's layer inputs on the first N "
-             "training samples, 0 = uncalibrated (tile worst case)");
+             "training samples, 0 = uncalibrated (tile worst case)")
+        .key("online_exit", &eval_params::online_exit, "1",
+             "true: a sample leaves the batch at its early exit (the time is saved; later "
+             "steps are neither simulated nor logged); false: every sample runs all T steps "
+             "and the exits are computed on the full log");
 
     add_section(out, "output", "Where results go.", &run_config::output)
         .key("dir", &output_params::dir, "path", "directory for run files, created when missing");

@@ -1,13 +1,31 @@
-// Runs a deployed model over a labelled set with a given synapse operator (ideal or
-// crossbar) for all T timesteps and collects the readout O_t of every sample and step.
-// The prediction at t is argmax S_t, S_t = S_{t-1} + O_t accumulated in float32 from
-// zero (the contract earlyexit/controller.hpp states), ties to the lowest class.
+// Runs a deployed model over a labelled set with one or more synapse operators ("lanes":
+// the ideal synapse, or Monte-Carlo crossbar chip instances) and collects, per sample and
+// timestep, the readout O_t, predictions, spike counts, hardware work and energy, and each
+// sample's early exit.
 //
-// evaluate_lockstep runs several synapses (e.g. Monte-Carlo chip instances) on the same
-// batches, and optionally an ideal shadow network on the same inputs. After every step it
-// compares each lane's lif layers with the shadow's (error accumulation, DESIGN §7):
-//   membrane RMSE [t][j]  = sqrt( sum_{samples, neurons of j} (v - v_shadow)^2 / (N * n_j) )
-//   spike mismatch [t][j] = #{(sample, neuron of j): s != s_shadow} / (N * n_j)
+// Predictions: argmax S_t, S_t = S_{t-1} + O_t accumulated in float32 from zero (the
+// contract earlyexit/controller.hpp states), ties to the lowest class.
+//
+// Early exit: every lane runs an earlyexit::exit_controller with the given policy (fixed
+// T_max when none is given), fed with the O_t of its active samples after every step.
+//   full log (online_exit = false): every sample runs all T steps; the exits are what the
+//     policy decides on these outputs, exactly as offline replay computes them;
+//   online (online_exit = true): a sample leaves the engine's batch at its exit, so its
+//     later steps cost nothing; they are logged as NaN logits, prediction 255, zero spike
+//     counts, work and energy.
+// A sample's outputs never depend on which other samples are active, so exits,
+// predictions and energies are the same in both modes, bit for bit.
+//
+// Energy (with an energy_model): per sample and step, energy_model::step of the work the
+// lane's synapse recorded (crossbar_synapse or counting_synapse) and the spike counts;
+// E_t = E_{t-1} + e_t in double from 0 (earlyexit::cumulate_energy); a sample's energy is
+// E at its exit step.
+//
+// Shadow network (optional): after every step each lane's lif layers are compared with an
+// ideal network run on the same inputs (error accumulation, DESIGN §7), over the N_t
+// samples the lane ran at step t:
+//   membrane RMSE [t][j]  = sqrt( sum_{samples, neurons of j} (v - v_shadow)^2 / (N_t * n_j) )
+//   spike mismatch [t][j] = #{(sample, neuron of j): s != s_shadow} / (N_t * n_j)
 // with v the membrane after the reset of step t. Per-sample sums are formed in double in
 // neuron order, then added in sample order, so every result is the same for any batch size
 // and thread count.
@@ -17,6 +35,8 @@
 #include <vector>
 
 #include "crossbar/chip.hpp"
+#include "earlyexit/policy.hpp"
+#include "experiments/energy.hpp"
 #include "snn/dataset.hpp"
 #include "snn/model.hpp"
 #include "snn/synapse.hpp"
@@ -24,44 +44,83 @@
 namespace experiments {
 
 class crossbar_synapse;
+class counting_synapse;
 
-struct eval_result {
+// Per-sample results of samples [first, first + n) of one lane.
+struct sample_records {
+    std::size_t first = 0, n = 0;
+    std::vector<float> logits;                // [n][T][K] readout O_t
+    std::vector<std::uint8_t> predictions;    // [n][T] argmax S_t
+    std::vector<std::uint32_t> spikes;        // [n][T][S] spike counts per lif layer
+    std::vector<crossbar::mvm_counts> mvm;    // [n][T][W] crossbar lanes with counters
+    std::vector<op_counts> ops;               // [n][T][W] lanes with a counting_synapse
+    std::vector<double> energy;               // [n][T][W+1][P] [pJ], with an energy model
+    std::vector<double> energy_step;          // [n][T] step totals [pJ]
+    std::vector<std::uint8_t> exit_t;         // [n] exit step in 1..T
+    std::vector<std::uint8_t> exit_prediction;  // [n] argmax S at the exit step
+    std::vector<double> exit_energy;          // [n] E at the exit step [pJ]
+};
+
+struct eval_result : sample_records {
     int timesteps = 0, classes = 0, lif_layers = 0;
+    int crossbar_layers = 0;  // weighted layers W with work counters (mvm or ops), else 0
+    int energy_values = 0;    // (W + 1) * P per step with an energy model, else 0
+    bool online_exit = false;
     std::size_t samples = 0;
-    std::vector<float> logits;              // [N][T][K] readout O_t
-    std::vector<std::uint8_t> labels;       // [N]
-    std::vector<std::uint8_t> predictions;  // [N][T] argmax S_t
-    std::vector<std::uint32_t> spikes;      // [N][T][lif layers] spike counts
-    std::vector<std::size_t> correct_at;    // [T] samples right at t
-
-    // Crossbar work of every MVM (empty for other synapses). A time-invariant layer that
-    // the engine reuses after t = 1 does no work and counts nothing at t > 1.
-    int crossbar_layers = 0;                // weighted layers W on the chip
-    std::vector<crossbar::mvm_counts> mvm;  // [N][T][W]
+    std::vector<std::uint8_t> labels;      // [N]
+    std::vector<std::size_t> correct_at;   // [T] samples right at fixed t (full log only)
+    std::size_t correct_at_exit = 0;       // samples right at their exit step
+    std::uint64_t exit_t_sum = 0;          // sum of exit steps
+    double exit_energy_sum = 0;            // sum of exit energies, in sample order [pJ]
+    double full_energy_sum = 0;            // sum of E_T over samples (full log only) [pJ]
+    std::vector<std::uint64_t> exit_histogram;  // [T] samples exiting at t
 
     // Against the shadow network (empty without one), see above.
     std::vector<double> membrane_rmse;   // [T][lif layers]
     std::vector<double> spike_mismatch;  // [T][lif layers], fraction in [0, 1]
 
-    double accuracy(int t) const {  // 1-based t
-        return samples ? double(correct_at[t - 1]) / double(samples) : 0.0;
-    }
+    // Accuracy at fixed t (1-based); NaN for an online run, where it is undefined.
+    double accuracy(int t) const;
+    double exit_accuracy() const;
+    double mean_timesteps() const;
+    double mean_energy_pj() const;
 };
 
-// `on_batch(done)` reports progress after each batch.
-eval_result evaluate(const snn::model& deployed, const snn::synapse_op& synapse,
-                     const snn::dataset& data, int batch_size, std::uint64_t encoding_seed,
-                     const std::function<void(std::size_t)>& on_batch = {});
-
-// One synapse evaluated by evaluate_lockstep; `counted`, when set, must be the same
-// object as `synapse` and has its mvm_counts recorded into the result.
+// One synapse of a lockstep evaluation. `counted`, when set, must be the same object as
+// `synapse` and has its crossbar work recorded; likewise `ops` for digital op counts.
 struct eval_lane {
     const snn::synapse_op* synapse = nullptr;
     crossbar_synapse* counted = nullptr;
+    counting_synapse* ops = nullptr;
 };
 
-// One result per lane, each equal to what evaluate() gives for that synapse alone (plus
-// the shadow comparison when `shadow` is non-null).
+struct eval_options {
+    int batch_size = 16;
+    std::uint64_t encoding_seed = 0;
+    // Exit policy of every lane; null: every sample exits at T (fixed T_max).
+    const earlyexit::policy* policy = nullptr;
+    // Initial policy state of every sample, [N x policy->state_words()] in dataset order
+    // (SEENN-II's chosen steps), or null for policy::init_state.
+    const std::int32_t* policy_state = nullptr;
+    bool online_exit = false;
+    const energy_model* energy = nullptr;
+    const snn::synapse_op* shadow = nullptr;  // ideal shadow network, or null
+    // Keep every sample's records in the results (false: summaries only; use on_records).
+    bool keep_records = true;
+    std::function<void(std::size_t done)> on_batch;  // progress, after each batch
+    // After each batch, each lane's records of that batch, lanes in order.
+    std::function<void(int lane, const sample_records&)> on_records;
+};
+
+// One result per lane, each equal to what the lane gives alone.
+std::vector<eval_result> evaluate_run(const snn::model& deployed,
+                                      const std::vector<eval_lane>& lanes,
+                                      const snn::dataset& data, const eval_options& options);
+
+// Shorthands: every sample runs all T steps, no energy model.
+eval_result evaluate(const snn::model& deployed, const snn::synapse_op& synapse,
+                     const snn::dataset& data, int batch_size, std::uint64_t encoding_seed,
+                     const std::function<void(std::size_t)>& on_batch = {});
 std::vector<eval_result> evaluate_lockstep(const snn::model& deployed,
                                            const std::vector<eval_lane>& lanes,
                                            const snn::synapse_op* shadow, const snn::dataset& data,

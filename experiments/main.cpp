@@ -20,22 +20,24 @@ struct subcommand {
 
 const subcommand subcommands[] = {
     {"train", experiments::cmd_train, "train an SNN (or ANN) from a config; writes model.h5"},
-    {"eval", experiments::cmd_eval, "evaluate a model on the test set at every timestep 1..T"},
+    {"eval", experiments::cmd_eval, "evaluate a model on the test set: accuracy per T, early exit, energy"},
     {"config", experiments::cmd_config,
      "print the config template (--dump), check or show a config"},
     {"crossbar", experiments::cmd_crossbar,
      "crossbar solve: column and source currents of a crossbar"},
     {"replay", experiments::cmd_replay, "evaluate early-exit policies offline on a run file"},
     {"export-energy", experiments::cmd_export_energy, "a run file's energy log as CSV"},
+    {"train-policy", experiments::cmd_train_policy, "train the SEENN-II policy net for an SNN"},
     {"sweep", experiments::cmd_sweep, "evaluate every point of a [sweep] grid; crash-safe, sharded, MPI"},
     {"merge", experiments::cmd_merge, "combine the shard files of one sweep into its sweep file"},
+    {"plot", experiments::cmd_plot, "PNG figures from run, replay and sweep files"},
 };
 
 void print_usage(std::FILE* f) {
     std::fprintf(
         f, "usage: spikebar <command> [options]   (spikebar <command> --help)\n\ncommands:\n");
-    for (const auto& c : subcommands) std::fprintf(f, "  %-10s %s\n", c.name, c.help);
-    std::fprintf(f, "\n  --help     this text\n  --version  version and git revision\n");
+    for (const auto& c : subcommands) std::fprintf(f, "  %-14s %s\n", c.name, c.help);
+    std::fprintf(f, "\n  --help         this text\n  --version      version and git revision\n");
 }
 
 }  // namespace

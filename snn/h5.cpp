@@ -1,5 +1,11 @@
 #include "snn/h5.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+
 #include "common/errors.hpp"
 
 namespace h5 {
@@ -122,6 +128,23 @@ void write_attr(const file& f, const std::string& obj, const std::string& name,
     write_attr_raw(f, obj, name, H5T_NATIVE_INT64, {v.size()}, v.data());
 }
 
+void write_attr(const file& f, const std::string& obj, const std::string& name,
+                const std::vector<double>& v) {
+    write_attr_raw(f, obj, name, H5T_NATIVE_DOUBLE, {v.size()}, v.data());
+}
+void write_attr(const file& f, const std::string& obj, const std::string& name,
+                const std::vector<std::string>& v) {
+    std::size_t len = 1;
+    for (const std::string& x : v) len = std::max(len, x.size());
+    std::string buf(len * v.size(), '\0');
+    for (std::size_t i = 0; i < v.size(); ++i) buf.replace(i * len, v[i].size(), v[i]);
+    const id type(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(type.get(), len);
+    H5Tset_strpad(type.get(), H5T_STR_NULLPAD);
+    H5Tset_cset(type.get(), H5T_CSET_UTF8);
+    write_attr_raw(f, obj, name, type.get(), {v.size()}, buf.data());
+}
+
 std::int64_t read_attr_int(const file& f, const std::string& obj, const std::string& name) {
     const quiet q;
     const id a = open_attr(f, obj, name);
@@ -213,6 +236,61 @@ void write_uint8s(const file& f, const std::string& path, const std::vector<hsiz
 void write_uint32s(const file& f, const std::string& path, const std::vector<hsize_t>& dims,
                    const std::uint32_t* data) {
     write_dataset(f, path, dims, H5T_STD_U32LE, H5T_NATIVE_UINT32, data);
+}
+void write_uint64s(const file& f, const std::string& path, const std::vector<hsize_t>& dims,
+                   const std::uint64_t* data) {
+    write_dataset(f, path, dims, H5T_STD_U64LE, H5T_NATIVE_UINT64, data);
+}
+
+slab_writer::slab_writer(const file& f, const std::string& path, hid_t file_type,
+                         const std::vector<hsize_t>& dims, const std::vector<hsize_t>& chunk,
+                         int gzip_level)
+    : f_(&f), path_(path), dims_(dims) {
+    const int rank = static_cast<int>(dims.size());
+    const id space(H5Screate_simple(rank, dims.data(), nullptr), H5Sclose);
+    const id lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+    H5Pset_create_intermediate_group(lcpl.get(), 1);
+    const id dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+    // A chunk may not exceed the extent, and no chunk axis may be 0.
+    std::vector<hsize_t> c(chunk);
+    bool empty = false;
+    for (int i = 0; i < rank; ++i) {
+        c[i] = std::max<hsize_t>(1, std::min(c[i], dims[i]));
+        empty = empty || dims[i] == 0;
+    }
+    if (!empty) {
+        H5Pset_chunk(dcpl.get(), rank, c.data());
+        H5Pset_shuffle(dcpl.get());
+        H5Pset_deflate(dcpl.get(), static_cast<unsigned>(gzip_level));
+    }
+    d_ = id(H5Dcreate2(f.h.get(), path.c_str(), file_type, space.get(), lcpl.get(), dcpl.get(),
+                       H5P_DEFAULT),
+            H5Dclose);
+    if (!d_.ok()) fail(f, "cannot create dataset " + path);
+}
+
+void slab_writer::write(const std::vector<hsize_t>& offset, const std::vector<hsize_t>& count,
+                        hid_t mem_type, const void* data) {
+    hsize_t total = 1;
+    for (hsize_t n : count) total *= n;
+    if (total == 0) return;
+    const int rank = static_cast<int>(dims_.size());
+    const id fspace(H5Dget_space(d_.get()), H5Sclose);
+    const id mspace(H5Screate_simple(rank, count.data(), nullptr), H5Sclose);
+    if (H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, offset.data(), nullptr, count.data(),
+                            nullptr) < 0 ||
+        H5Dwrite(d_.get(), mem_type, mspace.get(), fspace.get(), H5P_DEFAULT, data) < 0)
+        fail(*f_, "cannot write to dataset " + path_);
+}
+
+void commit_file(const std::string& tmp, const std::string& path) {
+    if (FILE* fp = std::fopen(tmp.c_str(), "rb")) {
+        fsync(fileno(fp));
+        std::fclose(fp);
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) throw spikebar::io_error(path + ": cannot rename from " + tmp + ": " + ec.message());
 }
 
 std::vector<hsize_t> dataset_shape(const file& f, const std::string& path) {

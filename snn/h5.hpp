@@ -62,6 +62,11 @@ void write_attr(const file& f, const std::string& obj, const std::string& name,
                 const std::string& v);
 void write_attr(const file& f, const std::string& obj, const std::string& name,
                 const std::vector<std::int64_t>& v);
+void write_attr(const file& f, const std::string& obj, const std::string& name,
+                const std::vector<double>& v);
+// A 1-D array of fixed-length UTF-8 strings (h5py reads it as a list of str/bytes).
+void write_attr(const file& f, const std::string& obj, const std::string& name,
+                const std::vector<std::string>& v);
 std::int64_t read_attr_int(const file& f, const std::string& obj, const std::string& name);
 double read_attr_double(const file& f, const std::string& obj, const std::string& name);
 std::string read_attr_string(const file& f, const std::string& obj, const std::string& name);
@@ -78,10 +83,36 @@ void write_uint8s(const file& f, const std::string& path, const std::vector<hsiz
                   const std::uint8_t* data);
 void write_uint32s(const file& f, const std::string& path, const std::vector<hsize_t>& dims,
                    const std::uint32_t* data);
+void write_uint64s(const file& f, const std::string& path, const std::vector<hsize_t>& dims,
+                   const std::uint64_t* data);
+
+// A dataset of fixed shape, chunked and gzip-compressed, written block by block (run logs
+// written as results arrive). file_type: e.g. H5T_IEEE_F32LE; chunk: one entry per axis.
+class slab_writer {
+public:
+    slab_writer(const file& f, const std::string& path, hid_t file_type,
+                const std::vector<hsize_t>& dims, const std::vector<hsize_t>& chunk,
+                int gzip_level = 4);
+    // Writes the row-major block `count` at `offset` from `data` (memory type mem_type).
+    void write(const std::vector<hsize_t>& offset, const std::vector<hsize_t>& count,
+               hid_t mem_type, const void* data);
+    // Leaves the attribute on this dataset.
+    const std::string& path() const { return path_; }
+
+private:
+    const file* f_;
+    std::string path_;
+    std::vector<hsize_t> dims_;
+    id d_;
+};
 // Reads a float dataset of exactly shape `dims` (io_error naming the path otherwise).
 std::vector<float> read_floats(const file& f, const std::string& path,
                                const std::vector<hsize_t>& dims);
 std::vector<hsize_t> dataset_shape(const file& f, const std::string& path);
+
+// Makes the closed file `tmp` durable (fsync) and gives it its final name `path` (rename), so
+// a file named `path` is always complete. Throws io_error naming path when it cannot.
+void commit_file(const std::string& tmp, const std::string& path);
 
 std::string shape_string(const std::vector<hsize_t>& dims);  // "[32, 1, 3, 3]"
 

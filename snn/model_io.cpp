@@ -226,13 +226,7 @@ void save_model(const model& m, const std::string& path, const optimizer_state* 
         throw;
     }
     // The HDF5 file is closed here; make it durable before it takes the final name.
-    if (FILE* fp = std::fopen(tmp.c_str(), "rb")) {
-        fsync(fileno(fp));
-        std::fclose(fp);
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) throw spikebar::io_error(path + ": cannot rename from " + tmp + ": " + ec.message());
+    h5::commit_file(tmp, path);
 }
 
 model load_model(const std::string& path) {

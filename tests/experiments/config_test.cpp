@@ -257,7 +257,7 @@ TEST_CASE("the schema names every section once and documents every key") {
         if (k.type == "int" || k.type == "real" || k.type == "uint64") CHECK(!k.unit.empty());
     }
     CHECK(sections == std::set<std::string>{"network", "lif", "train", "data", "eval", "output",
-                                            "crossbar", "device", "wires", "adc", "earlyexit"});
+                                            "crossbar", "device", "wires", "adc", "earlyexit", "energy"});
 }
 
 TEST_CASE("the --dump template is valid INI that gives the defaults, with a comment per key") {
@@ -318,4 +318,30 @@ TEST_CASE("docs/config.md lists every key with its current default") {
         CHECK(doc.find("| `" + k.section + "." + k.key + "` | `" + value + "` |") !=
               std::string::npos);
     }
+}
+
+TEST_CASE("the SEENN-II training keys parse and their bounds name key, value and source") {
+    const run_config c = parse_config(
+        "[earlyexit]\n"
+        "policy = seenn2\n"
+        "seenn2_layers = flatten, linear:32, relu\n"
+        "seenn2_model = models/p.h5\n"
+        "seenn2_epochs = 3\n"
+        "seenn2_lr = 5e-4\n"
+        "seenn2_batch_size = 64\n",
+        "config x.ini");
+    CHECK(c.earlyexit.seenn2_layers == "flatten, linear:32, relu");
+    CHECK(c.earlyexit.seenn2_model == "models/p.h5");
+    CHECK(c.earlyexit.seenn2_epochs == 3);
+    CHECK(c.earlyexit.seenn2_lr == 5e-4);
+    CHECK(c.earlyexit.seenn2_batch_size == 64);
+    CHECK(error_of("[earlyexit]\nseenn2_epochs = 0\n") ==
+          "config x.ini: earlyexit.seenn2_epochs = 0: must be >= 1 [epochs]");
+    CHECK(error_of("", {"earlyexit.seenn2_lr=-1"}) ==
+          "--set: earlyexit.seenn2_lr = -1: must be finite and > 0");
+    CHECK(error_of("", {"earlyexit.seenn2_batch_size=0"}) ==
+          "--set: earlyexit.seenn2_batch_size = 0: must be >= 1 [samples]");
+    CHECK(error_of("[earlyexit]\nseenn2_layers =\n") ==
+          "config x.ini: earlyexit.seenn2_layers = \"\": must name the policy net body (the head "
+          "linear:<t_max> is appended)");
 }

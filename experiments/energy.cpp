@@ -1,0 +1,172 @@
+#include "experiments/energy.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "common/errors.hpp"
+#include "common/format.hpp"
+
+namespace experiments {
+
+namespace {
+
+void require(bool ok, const char* key, double value, const char* what) {
+    if (!ok)
+        throw spikebar::config_error(std::string("energy.") + key + " = " +
+                                     spikebar::shortest(value) + ": " + what);
+}
+
+}  // namespace
+
+void energy_params::validate() const {
+    const struct {
+        const char* key;
+        double v;
+    } per_op[] = {{"add_pj", add_pj},         {"mult_pj", mult_pj},
+                  {"mac_pj", mac_pj},         {"ac_pj", ac_pj},
+                  {"exp_pj", exp_pj},         {"int_add_pj", int_add_pj},
+                  {"adc_pj", adc_pj},         {"row_drive_pj", row_drive_pj},
+                  {"shift_add_pj", shift_add_pj}, {"buffer_pj_per_bit", buffer_pj_per_bit}};
+    for (const auto& e : per_op)
+        require(std::isfinite(e.v) && e.v >= 0, e.key, e.v, "must be a finite value >= 0 [pJ]");
+    require(adc_ref_bits >= 1 && adc_ref_bits <= 16, "adc_ref_bits", adc_ref_bits,
+            "must be in 1..16 [bits]");
+    require(adc_bits_if_ideal >= 1 && adc_bits_if_ideal <= 16, "adc_bits_if_ideal",
+            adc_bits_if_ideal, "must be in 1..16 [bits]");
+    require(dac_bits_if_ideal >= 1 && dac_bits_if_ideal <= 16, "dac_bits_if_ideal",
+            dac_bits_if_ideal, "must be in 1..16 [bits]");
+    require(std::isfinite(adc_scale_per_bit) && adc_scale_per_bit >= 1, "adc_scale_per_bit",
+            adc_scale_per_bit, "must be a finite value >= 1 [1]");
+    require(spike_address_bits >= 1 && spike_address_bits <= 64, "spike_address_bits",
+            spike_address_bits, "must be in 1..64 [bits]");
+}
+
+const char* energy_component_name(int c) {
+    static const char* const names[energy_components] = {
+        "crossbar_read", "row_drivers", "dac",          "adc",        "psum_accumulate",
+        "digital_synapse", "neuron",    "spike_buffer", "controller", "policy_net"};
+    if (c < 0 || c >= energy_components)
+        throw std::out_of_range("energy component " + std::to_string(c));
+    return names[c];
+}
+
+controller_ops controller_work(earlyexit::policy_kind kind, int classes) {
+    using earlyexit::policy_kind;
+    const std::uint64_t k1 = classes > 1 ? std::uint64_t(classes - 1) : 0;
+    controller_ops w;
+    switch (kind) {
+        case policy_kind::fixed:
+        case policy_kind::seenn2:
+        case policy_kind::oracle:
+            w.int_adds = 1;  // step counter against the exit step
+            break;
+        case policy_kind::confidence:
+            // argmax (K-1 compares), d_j = (S_j - S_top) / tau (K-1 subtracts, K-1
+            // multiplies by 1/tau), K-1 exps, R = sum (K-1 adds), R against the bound.
+            w.adds = 3 * k1 + 1;
+            w.mults = k1;
+            w.exps = k1;
+            break;
+        case policy_kind::margin:
+            // confidence's work, the largest exp (K-1 compares), p_max - p_2 and / Z.
+            w.adds = 4 * k1 + 2;
+            w.mults = k1 + 1;
+            w.exps = k1;
+            break;
+        case policy_kind::entropy:
+            // confidence's work, sum exp(d_j) d_j (K-1 multiplies and adds), ln Z, / Z,
+            // / ln K and the compare.
+            w.adds = 4 * k1 + 2;
+            w.mults = 2 * k1 + 2;
+            w.exps = k1 + 1;
+            break;
+        case policy_kind::patience:
+            // argmax (K-1 compares), compare with the last argmax, counter, counter vs k.
+            w.adds = k1 + 1;
+            w.int_adds = 2;
+            break;
+    }
+    return w;
+}
+
+energy_model::energy_model(const snn::model& deployed, const energy_params& p, bool crossbar,
+                           int adc_bits, int dac_bits, earlyexit::policy_kind policy,
+                           std::uint64_t policy_net_macs)
+    : p_(p), crossbar_(crossbar) {
+    p_.validate();
+    const int ab = adc_bits > 0 ? adc_bits : p_.adc_bits_if_ideal;
+    adc_conv_pj_ = p_.adc_pj * std::pow(p_.adc_scale_per_bit, double(ab - p_.adc_ref_bits));
+    dac_conv_pj_ = double(dac_bits > 0 ? dac_bits : p_.dac_bits_if_ideal) * p_.row_drive_pj;
+    const controller_ops c = controller_work(policy, deployed.num_classes());
+    controller_pj_ = double(c.adds) * p_.add_pj + double(c.mults) * p_.mult_pj +
+                     double(c.exps) * p_.exp_pj + double(c.int_adds) * p_.int_add_pj;
+    policy_net_pj_ = double(policy_net_macs) * p_.mac_pj;
+
+    const auto& L = deployed.arch.layers;
+    int lif_seen = 0, convs = 0, linears = 0;
+    for (std::size_t i = 0; i < L.size(); ++i) {
+        if (L[i].kind == snn::layer_kind::bn)
+            throw std::invalid_argument("energy_model: the model has bn layers (fold them first)");
+        if (!L[i].has_weights()) continue;
+        layer_cost lc;
+        const double out = double(L[i].out.size());
+        bool spiking = false;
+        for (std::size_t j = i + 1; j < L.size() && !L[j].has_weights(); ++j) {
+            const double n = double(L[j].out.size());
+            switch (L[j].kind) {
+                case snn::layer_kind::lif:
+                    lc.lif = lif_seen++;
+                    spiking = true;
+                    lc.neuron_pj += n * (p_.mult_pj + 3 * p_.add_pj);
+                    break;
+                case snn::layer_kind::relu: lc.neuron_pj += n * 2 * p_.add_pj; spiking = true; break;
+                case snn::layer_kind::maxpool:
+                    lc.neuron_pj += n * double(L[j].kernel * L[j].kernel - 1) * p_.add_pj;
+                    break;
+                case snn::layer_kind::avgpool:
+                    lc.neuron_pj += n * (double(L[j].kernel * L[j].kernel - 1) * p_.add_pj +
+                                         p_.mult_pj);
+                    break;
+                default: break;
+            }
+        }
+        if (!spiking) lc.neuron_pj += out * 2 * p_.add_pj;  // readout: bias, S_t += O_t
+        layers_.push_back(lc);
+        names_.push_back(L[i].kind == snn::layer_kind::conv ? "conv" + std::to_string(++convs)
+                                                            : "linear" + std::to_string(++linears));
+    }
+    names_.push_back("control");
+}
+
+std::vector<std::string> energy_model::row_names() const { return names_; }
+
+double energy_model::step(int t, const std::uint32_t* spikes, const crossbar::mvm_counts* mvm,
+                          const op_counts* ops, double* out) const {
+    const int P = energy_components;
+    for (int i = 0; i < values_per_step(); ++i) out[i] = 0.0;
+    const double spike_pj = 2.0 * double(p_.spike_address_bits) * p_.buffer_pj_per_bit;
+    for (int w = 0; w < weighted_layers(); ++w) {
+        double* e = out + w * P;
+        const layer_cost& lc = layers_[w];
+        if (crossbar_ && mvm) {
+            const crossbar::mvm_counts& m = mvm[w];
+            e[crossbar_read] = m.read_energy_j * 1e12;
+            e[row_drivers] = double(m.row_activations - m.dac_conversions) * p_.row_drive_pj;
+            e[dac] = double(m.dac_conversions) * dac_conv_pj_;
+            e[adc] = double(m.adc_conversions) * adc_conv_pj_;
+            e[psum_accumulate] = double(m.adc_conversions) * p_.shift_add_pj;
+        }
+        if (!crossbar_ && ops)
+            e[digital_synapse] = double(ops[w].macs) * p_.mac_pj + double(ops[w].acs) * p_.ac_pj;
+        e[neuron] = lc.neuron_pj;
+        if (lc.lif >= 0 && spikes) e[spike_buffer] = double(spikes[lc.lif]) * spike_pj;
+    }
+    double* c = out + weighted_layers() * P;
+    c[controller] = controller_pj_;
+    c[policy_net] = t == 1 ? policy_net_pj_ : 0.0;
+    double total = 0.0;
+    for (int i = 0; i < values_per_step(); ++i) total += out[i];
+    return total;
+}
+
+}  // namespace experiments

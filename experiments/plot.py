@@ -1,0 +1,209 @@
+#!/usr/bin/python3
+"""Figures from spikebar output files (docs/output-format.md), as PNGs.
+
+usage: plot.py FILE... [--out DIR]
+
+A run file (spikebar eval --out) gives
+  <stem>_error_growth.png   membrane RMSE and spike mismatch against the ideal shadow
+                            network, layer x timestep heat maps (crossbar runs)
+  <stem>_energy.png         energy per sample by layer, stacked by component, for all T
+                            steps and up to each sample's early exit
+  <stem>_exits.png          accuracy at every fixed T and the early-exit histogram
+A replay file (spikebar replay --out) gives
+  <stem>_pareto.png         accuracy against mean timesteps and mean energy, with the
+                            fixed-T points and the oracle bound
+A sweep file (spikebar sweep --out) gives
+  <stem>_sweep.png          accuracy against each swept key, one line per model/T
+Run with Debian's python3 (numpy, h5py, matplotlib from apt).
+"""
+import argparse
+import os
+import sys
+
+import h5py
+import numpy as np
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def text(v):
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+
+def names(attr):
+    return [text(x) for x in attr]
+
+
+def save(fig, path):
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    print(path)
+
+
+def plot_run(f, stem):
+    T = int(f.attrs["timesteps"])
+    hw = text(f.attrs["hardware"])
+    title = f"{os.path.basename(text(f.attrs['model']))}, {hw}, policy {text(f.attrs['policy'])}"
+    out = []
+    if "shadow" in f:
+        rmse = f["/shadow/membrane_rmse"][...].mean(axis=0)  # [T, S]
+        mism = f["/shadow/spike_mismatch"][...].mean(axis=0)
+        fig, ax = plt.subplots(1, 2, figsize=(10, 3.6))
+        for a, data, label in ((ax[0], rmse, "membrane RMSE"), (ax[1], 100 * mism, "spike mismatch [%]")):
+            im = a.imshow(data.T, aspect="auto", origin="lower", cmap="viridis",
+                          extent=(0.5, T + 0.5, 0.5, data.shape[1] + 0.5))
+            a.set_xlabel("timestep t")
+            a.set_ylabel("lif layer")
+            a.set_xticks(range(1, T + 1))
+            a.set_yticks(range(1, data.shape[1] + 1))
+            a.set_title(label)
+            fig.colorbar(im, ax=a)
+        fig.suptitle(f"error against the ideal network ({title})", fontsize=9)
+        out.append(save(fig, stem + "_error_growth.png"))
+    if "/timesteps/energy_pj" in f:
+        e = f["/timesteps/energy_pj"]
+        rows, comps = names(e.attrs["rows"]), names(e.attrs["components"])
+        exit_t = f["/samples/exit_t"][0]  # lane 0
+        full = np.zeros((len(rows), len(comps)))
+        early = np.zeros_like(full)
+        n = e.shape[1]
+        for first in range(0, n, 1024):
+            block = e[0, first:first + 1024]  # [b, T, R, P]
+            full += block.sum(axis=(0, 1))
+            ran = np.arange(T)[None, :] < exit_t[first:first + 1024, None]  # [b, T]
+            early += (block * ran[:, :, None, None]).sum(axis=(0, 1))
+        full /= n
+        early /= n
+        fig, ax = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+        for a, data, label in ((ax[0], full, f"all T = {T} steps"),
+                               (ax[1], early, f"early exit ({text(f.attrs['policy'])})")):
+            bottom = np.zeros(len(rows))
+            for p, comp in enumerate(comps):
+                if not data[:, p].any():
+                    continue
+                a.bar(rows, data[:, p] / 1000, bottom=bottom / 1000, label=comp)
+                bottom += data[:, p]
+            a.set_title(f"{label}: {data.sum() / 1000:.1f} nJ per sample")
+            a.set_ylabel("energy per sample [nJ]")
+        ax[1].legend(fontsize=8)
+        fig.suptitle(title, fontsize=9)
+        out.append(save(fig, stem + "_energy.png"))
+    acc = f["/summary/accuracy_by_timestep"][...]  # [C, T]
+    hist = f["/summary/exit_histogram"][...].sum(axis=0)
+    fig, ax = plt.subplots(1, 2, figsize=(10, 3.6))
+    t = np.arange(1, T + 1)
+    if np.isfinite(acc).all():
+        ax[0].errorbar(t, 100 * acc.mean(axis=0), yerr=100 * acc.std(axis=0, ddof=1) if acc.shape[0] > 1 else None,
+                       marker="o", label="fixed T")
+    ax[0].axhline(100 * float(f.attrs["accuracy"]), color="C1", ls="--",
+                  label=f"early exit: {float(f.attrs['mean_timesteps']):.2f} mean steps")
+    ax[0].set_xlabel("timesteps T")
+    ax[0].set_ylabel("accuracy [%]")
+    ax[0].set_xticks(t)
+    ax[0].legend(fontsize=8)
+    ax[1].bar(t, hist / hist.sum())
+    ax[1].set_xlabel("exit timestep")
+    ax[1].set_ylabel("fraction of samples")
+    ax[1].set_xticks(t)
+    fig.suptitle(title, fontsize=9)
+    out.append(save(fig, stem + "_exits.png"))
+    return out
+
+
+def plot_replay(f, stem):
+    """Pareto curves of a replay file: accuracy against mean timesteps and mean energy."""
+    fig, ax = plt.subplots(1, 2, figsize=(11, 4))
+    for g in ("sweep", "fixed", "oracle"):
+        if g not in f:
+            continue
+        grp = f[g]
+        acc = 100 * grp["accuracy"][...]
+        mt = grp["mean_timesteps"][...]
+        me = grp["mean_energy_pj"][...] / 1000
+        style = {"sweep": dict(marker=".", ls="-", label=f"{text(f.attrs.get('policy', 'policy'))} sweep"),
+                 "fixed": dict(marker="s", ls="none", label="fixed T"),
+                 "oracle": dict(marker="*", ls="none", ms=12, label="oracle")}[g]
+        ax[0].plot(mt.ravel(), acc.ravel(), **style)
+        ax[1].plot(me.ravel(), acc.ravel(), **style)
+    if "oracle_frontier" in f:
+        fr = f["oracle_frontier"]
+        n = float(f.attrs["samples"])
+        ax[0].plot(fr["total_t"][...] / n, 100 * fr["correct"][...] / n, "k:", lw=1, label="oracle bound")
+        ax[1].plot(fr["total_energy_pj"][...] / n / 1000, 100 * fr["correct"][...] / n, "k:", lw=1,
+                   label="oracle bound")
+    ax[0].set_xlabel("mean timesteps")
+    ax[1].set_xlabel("mean energy per sample [nJ]")
+    for a in ax:
+        a.set_ylabel("accuracy [%]")
+        a.legend(fontsize=8)
+        a.grid(alpha=0.3)
+    return [save(fig, stem + "_pareto.png")]
+
+
+def plot_sweep(f, stem):
+    """Accuracy (mean over chips, 95 % interval) against each swept key."""
+    pts = f["points"]
+    keys = names(f.attrs["varied_keys"])
+    acc = pts["accuracy_mean"][...]
+    lo, hi = pts["accuracy_ci95_low"][...], pts["accuracy_ci95_high"][...]
+    out = []
+    for key in keys:
+        if key not in pts:
+            continue
+        x = pts[key][...]
+        others = [k for k in keys if k != key and k in pts]
+        groups = {}
+        for i in range(len(x)):
+            label = ", ".join(f"{k}={text(pts[k][i])}" for k in others)
+            groups.setdefault(label, []).append(i)
+        if x.dtype.kind in "SO":
+            continue  # categorical keys (model files) label the lines instead
+        fig, ax = plt.subplots(figsize=(6.5, 4))
+        for label, idx in groups.items():
+            idx = sorted(idx, key=lambda i: x[i])
+            ax.errorbar(x[idx], 100 * acc[idx], yerr=[100 * (acc[idx] - lo[idx]), 100 * (hi[idx] - acc[idx])],
+                        marker="o", capsize=3, label=label or None)
+        ax.set_xlabel(key)
+        ax.set_ylabel("accuracy [%] (mean, 95 % interval over chips)")
+        if len(groups) > 1:
+            ax.legend(fontsize=7)
+        ax.grid(alpha=0.3)
+        out.append(save(fig, f"{stem}_sweep_{key.replace('.', '_')}.png"))
+    return out
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("files", nargs="+")
+    ap.add_argument("--out", default=None, help="directory for the PNGs (default: beside each file)")
+    a = ap.parse_args(argv)
+    for path in a.files:
+        try:
+            f = h5py.File(path, "r")
+        except OSError as e:
+            print(f"plot.py: {path}: cannot open as HDF5 ({e})", file=sys.stderr)
+            return 2
+        with f:
+            kind = text(f.attrs.get("format", ""))
+            out_dir = a.out or os.path.dirname(os.path.abspath(path))
+            os.makedirs(out_dir, exist_ok=True)
+            stem = os.path.join(out_dir, os.path.splitext(os.path.basename(path))[0])
+            if kind == "spikebar-run":
+                plot_run(f, stem)
+            elif kind == "spikebar-replay":
+                plot_replay(f, stem)
+            elif kind == "spikebar-sweep":
+                plot_sweep(f, stem)
+            else:
+                print(f"plot.py: {path}: not a spikebar run, replay or sweep file "
+                      f"(root attribute format = '{kind}')", file=sys.stderr)
+                return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,154 @@
+#include "experiments/run_eval.hpp"
+
+#include <chrono>
+#include <memory>
+
+#include "common/errors.hpp"
+#include "experiments/counting_synapse.hpp"
+#include "experiments/crossbar_synapse.hpp"
+#include "experiments/energy.hpp"
+#include "experiments/run_file.hpp"
+#include "experiments/seenn2_net.hpp"
+#include "snn/engine.hpp"
+#include "snn/model_io.hpp"
+#include "snn/synapse.hpp"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace experiments {
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+evaluation run_evaluation(const run_config& cfg, const std::string& model_path,
+                          const std::string& out_path, const std::string& command,
+                          const std::function<void(std::size_t, std::size_t)>& progress) {
+    if (cfg.eval.threads > 0) omp_set_num_threads(cfg.eval.threads);
+    const snn::model m = snn::load_model(model_path);
+    if (m.has_batchnorm())
+        throw spikebar::io_error(model_path +
+                                 ": holds BatchNorm layers (a training checkpoint?); "
+                                 "evaluate the model file spikebar train wrote");
+    const int T = m.net.kind == "ann" ? 1 : m.timesteps();
+    if (cfg.earlyexit.t_max != T)
+        throw spikebar::config_error("earlyexit.t_max = " + std::to_string(cfg.earlyexit.t_max) +
+                                     ": must equal the model's timesteps (" + model_path +
+                                     " runs T = " + std::to_string(T) + ")");
+    const auto policy = earlyexit::make_policy(cfg.earlyexit);  // oracle: config_error
+    const snn::dataset test = load_dataset(cfg.data, "test");
+    const auto& in = m.arch.input;
+    if (in.c != test.channels || in.h != test.height || in.w != test.width)
+        throw spikebar::io_error(model_path + ": /network@input_shape is [" + std::to_string(in.c) +
+                                 ", " + std::to_string(in.h) + ", " + std::to_string(in.w) +
+                                 "], the dataset's images are [" + std::to_string(test.channels) +
+                                 ", " + std::to_string(test.height) + ", " +
+                                 std::to_string(test.width) + "]");
+
+    // SEENN-II: the policy net picks every sample's step count before the SNN runs.
+    std::vector<std::int32_t> policy_t;
+    std::uint64_t policy_macs = 0;
+    if (cfg.earlyexit.kind() == earlyexit::policy_kind::seenn2) {
+        if (cfg.earlyexit.seenn2_model.empty())
+            throw spikebar::config_error(
+                "earlyexit.seenn2_model = '': policy seenn2 needs the policy net that "
+                "spikebar train-policy wrote");
+        const snn::model net = load_policy_net(cfg.earlyexit.seenn2_model, T);
+        policy_t = choose_timesteps(net, test, cfg.eval.batch_size);
+        policy_macs = policy_net_macs(net);
+    }
+
+    const bool xbar = cfg.crossbar.enabled;
+    const snn::ideal_synapse ideal(m);
+    const energy_model em(m, cfg.energy, xbar, cfg.adc.bits, cfg.crossbar.dac_bits,
+                          cfg.earlyexit.kind(), policy_macs);
+
+    // Lanes: the ideal synapse with op counters, or C chips with work counters.
+    std::vector<std::unique_ptr<crossbar_synapse>> chips;
+    std::unique_ptr<counting_synapse> counted_ideal;
+    std::vector<eval_lane> lanes;
+    std::vector<double> chip_build_s;
+    std::size_t calibration_samples = 0;
+    double calibration_s = 0;
+    if (!xbar) {
+        counted_ideal = std::make_unique<counting_synapse>(m, ideal);
+        lanes.push_back({counted_ideal.get(), nullptr, counted_ideal.get()});
+    } else {
+        const crossbar::chip_params cp{cfg.crossbar, cfg.device, cfg.wires, cfg.adc};
+        std::vector<crossbar_synapse*> chip_ptrs;
+        for (int k = 0; k < cfg.crossbar.chips; ++k) {
+            const auto t0 = std::chrono::steady_clock::now();
+            chips.push_back(
+                std::make_unique<crossbar_synapse>(m, cp, cfg.eval.chip_seed, std::uint64_t(k)));
+            chip_build_s.push_back(seconds_since(t0));
+            chip_ptrs.push_back(chips.back().get());
+            lanes.push_back({chips.back().get(), chips.back().get(), nullptr});
+        }
+        if (cfg.eval.calibration_samples > 0) {
+            const auto t0 = std::chrono::steady_clock::now();
+            const snn::dataset train = load_dataset(cfg.data, "train");
+            calibration_samples = std::min(std::size_t(cfg.eval.calibration_samples), train.size());
+            calibrate_chips(m, train, calibration_samples, cfg.train.seed, chip_ptrs);
+            calibration_s = seconds_since(t0);
+        }
+    }
+    const int C = static_cast<int>(lanes.size());
+
+    std::unique_ptr<run_writer> writer;
+    if (!out_path.empty()) {
+        run_header h;
+        h.model_path = model_path;
+        h.command = command;
+        h.config_text = effective_config(cfg);
+        h.crossbar = xbar;
+        h.lanes = C;
+        h.seed = cfg.train.seed;
+        h.chip_seed = xbar ? cfg.eval.chip_seed : 0;
+        h.calibration_samples = calibration_samples;
+        h.policy = cfg.earlyexit.policy;
+        h.online_exit = cfg.eval.online_exit;
+        h.timesteps = T;
+        h.classes = m.num_classes();
+        h.lif_layers = snn::engine(m, ideal).num_lif_layers();
+        h.weighted_layers = em.weighted_layers();
+        h.energy_rows = em.row_names();
+        for (std::size_t i = 0; i < test.size(); ++i) h.index.push_back(i);
+        h.labels.assign(test.labels.begin(), test.labels.end());
+        h.policy_t = policy_t;
+#ifdef _OPENMP
+        h.host_threads = omp_get_max_threads();
+#endif
+        writer = std::make_unique<run_writer>(out_path, h);
+    }
+
+    eval_options opt;
+    opt.batch_size = cfg.eval.batch_size;
+    opt.encoding_seed = cfg.train.seed;
+    opt.policy = policy.get();
+    opt.policy_state = policy_t.empty() ? nullptr : policy_t.data();
+    opt.online_exit = cfg.eval.online_exit;
+    opt.energy = &em;
+    opt.shadow = xbar ? &ideal : nullptr;
+    opt.keep_records = false;
+    if (progress) opt.on_batch = [&](std::size_t done) { progress(done, test.size()); };
+    if (writer)
+        opt.on_records = [&](int lane, const sample_records& r) { writer->write(lane, r); };
+    const auto t0 = std::chrono::steady_clock::now();
+    evaluation ev;
+    ev.lanes = evaluate_run(m, lanes, test, opt);
+    ev.eval_s = seconds_since(t0);
+    ev.timesteps = T;
+    ev.chip_build_s = chip_build_s;
+    ev.calibration_samples = calibration_samples;
+    ev.calibration_s = calibration_s;
+    if (writer) writer->finish(ev.lanes, chip_build_s);
+    return ev;
+}
+
+}  // namespace experiments
