@@ -234,7 +234,17 @@ int cmd_sweep(const args& a) {
                         " exists (an interrupted sweep?): continue it with --resume, or remove it");
                 lock_fd = lock_work_dir(work);
                 std::string have;
-                if (fs::exists(manifest)) have = read_text(manifest);
+                if (fs::exists(manifest)) {
+                    have = read_text(manifest);
+                } else {  // killed before the manifest was renamed: fresh unless points exist
+                    bool points = false;
+                    for (const auto& e : fs::directory_iterator(work))
+                        points = points || e.path().extension() == ".h5";
+                    if (!points) {
+                        write_file_atomically(manifest, want);
+                        have = want;
+                    }
+                }
                 if (have != want)
                     throw spikebar::config_error(
                         "sweep --resume: " + work +
