@@ -29,6 +29,13 @@ inline std::uint64_t hash_key(std::initializer_list<std::uint64_t> words) {
     return h;
 }
 
+// Continues a fold: hash_extend(hash_key({a, b}), {c, d}) == hash_key({a, b, c, d}), so a
+// key's fixed leading words (e.g. seed, stream, chip) are folded once and reused.
+inline std::uint64_t hash_extend(std::uint64_t h, std::initializer_list<std::uint64_t> words) {
+    for (std::uint64_t w : words) h = splitmix64(h ^ splitmix64(w + golden_gamma));
+    return h;
+}
+
 // Stateless access: draw number `counter` of the stream named by `key`.
 struct counter_rng {
     std::uint64_t key;

@@ -45,7 +45,10 @@ void check_layer(const layer_matrix& m, std::size_t index) {
 
 chip::chip(const std::vector<layer_matrix>& layers, const chip_params& p, std::uint64_t seed,
            std::uint64_t chip_index)
-    : p_(p), seed_(seed), chip_index_(chip_index) {
+    : p_(p),
+      seed_(seed),
+      chip_index_(chip_index),
+      noise_prefix_(spikebar::hash_key({seed, std::uint64_t(stream::read_noise), chip_index})) {
     p_.validate();
     const crossbar_params& xp = p_.crossbar;
     const int R = xp.tile_rows, C = xp.tile_cols;
@@ -238,20 +241,34 @@ void chip::calibrate_adc(int layer, const float* x, std::size_t n_vectors) {
 }
 
 void chip::read_row_tile(const layer_data& L, int rt, const int* act, const float* lev, int n,
-                         float* y, std::uint64_t nkey, const read_key* key,
-                         mvm_counts* counts) const {
+                         float* y, std::uint64_t nkey, mvm_counts* counts) const {
     const layer_layout& lay = L.layout;
     const bool noise = p_.device.read_noise_sigma > 0;
     const bool binary = L.binary_input;
     std::array<float, 2 * max_tile> acc;
     std::array<float, max_tile> lev2;
-    std::array<float, max_tile + 1> z;
     if (noise && !binary)
         for (int a = 0; a < n; ++a) lev2[a] = lev[a] * lev[a];
+    // Read noise: tile ti draws counters [ti * per_tile, ti * per_tile + draws) of the MVM's
+    // stream nkey (stream (seed, read_noise, chip, sample, timestep, layer, read)), output o
+    // drawing ti * per_tile + o and the offset reference o = outputs_per_tile; per_tile is
+    // even, so the draws of consecutive tiles of this row are whole consecutive pairs and
+    // come from one vector pass per group of `group` tiles.
+    const bool offset_ref = p_.crossbar.mapping == mapping_scheme::offset;
+    const int draws = lay.outputs_per_tile + (offset_ref ? 1 : 0);
+    const int per_tile = draws + (draws & 1);
+    constexpr int z_size = 2 * max_tile;
+    const int group = z_size / per_tile;
+    std::array<float, z_size> z;
     for (int ct = 0; ct < lay.col_tiles; ++ct) {
         const std::size_t tile_index = std::size_t(rt) * lay.col_tiles + ct;
         const tile& t = L.tiles[tile_index];
         const int no = t.outs_used;
+        if (noise && ct % group == 0) {
+            const int tiles = std::min(group, lay.col_tiles - ct);
+            fast_normals(spikebar::counter_rng{nkey}, tile_index * std::uint64_t(per_tile / 2),
+                         tiles * per_tile, z.data());
+        }
         float* __restrict a_out = acc.data();
         float* __restrict v_out = acc.data() + no;  // K and Q rows are adjacent: one pass
         if (binary) {
@@ -262,19 +279,14 @@ void chip::read_row_tile(const layer_data& L, int rt, const int* act, const floa
                 kernels::sum_rows<true>(t.kq.data() + no, t.stride, act, lev2.data(), n, no, v_out);
         }
         if (noise) {
-            // Stream (seed, read_noise, chip, sample, timestep, layer) folded once per MVM
-            // into nkey, then (tile, read) here.
-            const spikebar::counter_rng rng{nkey, tile_index, key->read};
-            const bool offset = !t.q_ref_a2.empty();
-            kernels::normals(rng, offset ? no + 1 : no, z.data());
+            const float* __restrict zo = z.data() + (ct % group) * per_tile;
             float ref = 0;
-            if (offset) {
+            if (offset_ref) {
                 float var_ref = 0;
                 for (int a = 0; a < n; ++a)
                     var_ref += (binary ? 1.0f : lev2[a]) * t.q_ref_a2[act[a]];
-                ref = std::sqrt(var_ref) * z[no];
+                ref = std::sqrt(var_ref) * zo[lay.outputs_per_tile];
             }
-            const float* __restrict zo = z.data();
             for (int o = 0; o < no; ++o) a_out[o] += std::sqrt(v_out[o]) * zo[o] - ref;
         }
         float* __restrict yo = y + t.out0;
@@ -294,17 +306,28 @@ void chip::read_row_tile(const layer_data& L, int rt, const int* act, const floa
         }
     }
     if (counts) {
-        // Every tile of the row sees the same voltages: one quadratic form on their sum.
+        // Every tile of the row sees the same voltages: one quadratic form on the sum E of
+        // their energy matrices, d^T E d = sum_b d_b u_b with u = sum_a d_a E[act_a], the
+        // rows summed as vectors by the same kernel as K (no serial chain over pairs).
         const std::vector<float>& e = L.e_row[rt];
         const int nr = L.tiles[std::size_t(rt) * lay.col_tiles].rows_used;
-        counts->read_energy_j += binary ? kernels::quad_form(e.data(), nr, act, n)
-                                        : kernels::quad_form(e.data(), nr, act, lev, n);
+        float* __restrict u = acc.data();
+        double energy = 0;
+        if (binary) {
+            kernels::sum_rows<false>(e.data(), nr, act, nullptr, n, nr, u);
+            for (int a = 0; a < n; ++a) energy += double(u[act[a]]);
+        } else {
+            kernels::sum_rows<true>(e.data(), nr, act, lev, n, nr, u);
+            for (int a = 0; a < n; ++a) energy += double(lev[a]) * double(u[act[a]]);
+        }
+        counts->read_energy_j += energy;
     }
 }
 
 std::uint64_t chip::noise_key(int layer, const read_key& key) const {
-    return spikebar::hash_key({seed_, std::uint64_t(stream::read_noise), chip_index_, key.sample,
-                               key.timestep, std::uint64_t(layer)});
+    // = hash_key({seed, read_noise, chip, sample, timestep, layer, read}).
+    return spikebar::hash_extend(noise_prefix_,
+                                 {key.sample, key.timestep, std::uint64_t(layer), key.read});
 }
 
 void chip::finish(const layer_data& L, float* y) const {
@@ -317,8 +340,8 @@ void chip::mvm(int layer, const float* x, float* y, read_key key, mvm_counts* co
     const layer_layout& lay = L.layout;
     const int R = p_.crossbar.tile_rows;
     std::array<int, max_tile> act;
-    std::array<float, max_tile> lev;
-    const std::uint64_t nk = noise_key(layer, key);
+    std::array<float, max_tile> lev, dac;
+    const std::uint64_t nk = p_.device.read_noise_sigma > 0 ? noise_key(layer, key) : 0;
     std::fill(y, y + lay.out, 0.0f);
     for (int rt = 0; rt < lay.row_tiles; ++rt) {
         int n = 0;
@@ -329,17 +352,20 @@ void chip::mvm(int layer, const float* x, float* y, read_key key, mvm_counts* co
                 if (x[row0 + i] != 0) act[n++] = i;
             if (real < rows) act[n++] = real;  // bias row, always driven
         } else {
-            for (int i = 0; i < rows; ++i) {
-                const int lr = row0 + i;
-                const float d =
-                    lr >= lay.in ? 1.0f : dac_level(x[lr], L.input_max, p_.crossbar.dac_bits);
-                if (d != 0) {
+            // DAC levels as one vector loop, then the driven rows in ascending order.
+            const int real = std::min(rows, lay.in - row0);
+            const float x_max = L.input_max;
+            const int bits = p_.crossbar.dac_bits;
+            float* __restrict d = dac.data();
+            for (int i = 0; i < real; ++i) d[i] = dac_level(x[row0 + i], x_max, bits);
+            if (real < rows) d[real] = 1.0f;  // bias row, always driven
+            for (int i = 0; i < rows; ++i)
+                if (d[i] != 0) {
                     act[n] = i;
-                    lev[n++] = d;
+                    lev[n++] = d[i];
                 }
-            }
         }
-        if (n > 0) read_row_tile(L, rt, act.data(), lev.data(), n, y, nk, &key, counts);
+        if (n > 0) read_row_tile(L, rt, act.data(), lev.data(), n, y, nk, counts);
     }
     finish(L, y);
 }
@@ -361,7 +387,7 @@ void chip::mvm_spikes(int layer, const std::int32_t* active, int n_active, float
     if (!L.binary_input) throw std::logic_error("crossbar mvm_spikes on an analog-input layer");
     const int R = p_.crossbar.tile_rows;
     std::array<int, max_tile> act;
-    const std::uint64_t nk = noise_key(layer, key);
+    const std::uint64_t nk = p_.device.read_noise_sigma > 0 ? noise_key(layer, key) : 0;
     std::fill(y, y + lay.out, 0.0f);
     int a = 0;
     for (int rt = 0; rt < lay.row_tiles; ++rt) {
@@ -369,7 +395,7 @@ void chip::mvm_spikes(int layer, const std::int32_t* active, int n_active, float
         int n = 0;
         while (a < n_active && active[a] < row_end) act[n++] = active[a++] - row0;
         if (lay.bias_row && lay.in >= row0 && lay.in < row0 + R) act[n++] = lay.in - row0;
-        if (n > 0) read_row_tile(L, rt, act.data(), nullptr, n, y, nk, &key, counts);
+        if (n > 0) read_row_tile(L, rt, act.data(), nullptr, n, y, nk, counts);
     }
     finish(L, y);
 }

@@ -10,7 +10,8 @@
 //   y = scale * y + bias (digital bias) with scale = weight_per_siemens / v_read (x input_max
 //   for analog layers). K = (M_pos - M_neg) v_read from the exact transfer matrix M of the
 //   programmed tile (IR drop included), z_o ~ N(0, 1) fresh per read keyed by (seed, chip,
-//   sample, timestep, layer, tile, read), and Q the first-order read-noise variance:
+//   sample, timestep, layer, read) and counter (tile, o) (crossbar/normal.hpp), and Q the
+//   first-order read-noise variance:
 //   device (i, j) with relative noise sigma eps_ij changes column j's current by
 //   sigma eps_ij M[j][i] V_i, so var(I_o) = sigma^2 sum_i V_i^2 (M_pos[i]^2 + M_neg[i]^2)
 //   (offset scheme: the shared reference column's draw is subtracted from every output).
@@ -127,13 +128,13 @@ private:
 
     // Shared kernel: row tile rt with n active rows act[] at levels lev[].
     void read_row_tile(const layer_data& L, int rt, const int* act, const float* lev, int n,
-                       float* y, std::uint64_t nkey, const read_key* key,
-                       mvm_counts* counts) const;
+                       float* y, std::uint64_t nkey, mvm_counts* counts) const;
     std::uint64_t noise_key(int layer, const read_key& key) const;
     void finish(const layer_data& L, float* y) const;
 
     chip_params p_;
     std::uint64_t seed_, chip_index_;
+    std::uint64_t noise_prefix_;  // hash_key({seed, read_noise, chip})
     std::vector<layer_data> layers_;
 };
 

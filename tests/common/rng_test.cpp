@@ -30,6 +30,16 @@ TEST_CASE("changing any key word or swapping words changes the stream") {
     CHECK(seen.size() == 7);
 }
 
+TEST_CASE("hash_extend continues a hash_key fold word for word") {
+    // Reference: hash_key over the whole tuple.
+    using spikebar::hash_extend;
+    using spikebar::hash_key;
+    CHECK(hash_extend(hash_key({1, 2, 3}), {4, 5, 6, 7}) == hash_key({1, 2, 3, 4, 5, 6, 7}));
+    CHECK(hash_extend(hash_extend(hash_key({9}), {8}), {7, 6}) == hash_key({9, 8, 7, 6}));
+    CHECK(hash_extend(hash_key({1, 2}), {}) == hash_key({1, 2}));
+    CHECK(hash_extend(hash_key({1, 2}), {3, 4}) != hash_extend(hash_key({1, 2}), {4, 3}));
+}
+
 TEST_CASE("uniform and normal draws match their moments within sampling error") {
     const counter_rng r{42};
     const int n = 400000;
