@@ -223,6 +223,53 @@ TEST_CASE("read noise has the first-order variance and is fresh every read") {
     }
 }
 
+TEST_CASE("offset scheme: every output of a tile shares the reference column's read noise") {
+    // Ideal wires (M = G): output o is column o minus the reference column C - 1, so
+    //   var(I_o) = sigma^2 v^2 sum_active (G_o^2 + G_ref^2),
+    //   cov(I_o, I_o') = sigma^2 v^2 sum_active G_ref^2  (one shared reference draw).
+    // 20000 reads: relative standard error of a variance sqrt(2/n) = 1 %, of the
+    // covariance below 2 % here; allow 5 %, and 10 % for the covariance.
+    const double sigma = 0.1;
+    chip_params p = ideal_params(32, 16);
+    p.crossbar.mapping = mapping_scheme::offset;
+    p.device.read_noise_sigma = sigma;
+    const layer_matrix m = random_layer(32, 8, 14, true, false);
+    const chip c({m}, p, 6, 0);
+    chip_params quiet = p;
+    quiet.device.read_noise_sigma = 0;
+    const chip c0({m}, quiet, 6, 0);
+    const auto x = random_input(m.in, 10, true, 0.5);
+    std::vector<float> y0(m.out), y(m.out);
+    c0.mvm(0, x.data(), y0.data(), read_key{0, 0, 0}, static_cast<double*>(nullptr));
+    const int n = 20000;
+    std::vector<double> s1(m.out, 0), s2(m.out, 0);
+    double s01 = 0;
+    for (int r = 0; r < n; ++r) {
+        c.mvm(0, x.data(), y.data(), read_key{std::uint64_t(r % 100), std::uint64_t(r / 100), 3},
+              static_cast<double*>(nullptr));
+        for (int o = 0; o < m.out; ++o) {
+            const double d = y[o] - y0[o];
+            s1[o] += d;
+            s2[o] += d * d;
+        }
+        s01 += double(y[0] - y0[0]) * double(y[1] - y0[1]);
+    }
+    const tile& t = c.tile_at(0, 0, 0);
+    const double scale = c.layout(0).output_scale, v = p.crossbar.v_read_v;
+    const double k = sigma * sigma * v * v * scale * scale;
+    double var_ref = 0;
+    for (int i = 0; i < m.in; ++i)
+        if (x[i] != 0) var_ref += k * t.g_s[i * 16 + 15] * t.g_s[i * 16 + 15];
+    for (int o = 0; o < m.out; ++o) {
+        double var = var_ref;
+        for (int i = 0; i < m.in; ++i)
+            if (x[i] != 0) var += k * t.g_s[i * 16 + o] * t.g_s[i * 16 + o];
+        CHECK(std::abs(s1[o] / n) < 5 * std::sqrt(var / n));
+        CHECK(rel_close(s2[o] / n, var, 0.05));
+    }
+    CHECK(rel_close(s01 / n, var_ref, 0.10));
+}
+
 TEST_CASE("the calibrated ADC covers the calibration inputs and saturates beyond them") {
     chip_params p = ideal_params(64, 16);
     p.adc.bits = 5;
