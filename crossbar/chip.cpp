@@ -325,9 +325,21 @@ void chip::read_row_tile(const layer_data& L, int rt, const int* act, const floa
 }
 
 std::uint64_t chip::noise_key(int layer, const read_key& key) const {
-    // = hash_key({seed, read_noise, chip, sample, timestep, layer, read}).
-    return spikebar::hash_extend(noise_prefix_,
-                                 {key.sample, key.timestep, std::uint64_t(layer), key.read});
+    // = hash_key({seed, read_noise, chip, sample, timestep, layer, read}). The fold up to
+    // `layer` is the same for every read of a conv layer at one (sample, timestep), so each
+    // thread keeps its last one: a memo of a pure function of (prefix, sample, timestep,
+    // layer), which no result can depend on.
+    struct memo {
+        bool valid;
+        std::uint64_t prefix, sample, timestep, layer, key;
+    };
+    thread_local memo m{};
+    const std::uint64_t l = std::uint64_t(layer);
+    if (!m.valid || m.prefix != noise_prefix_ || m.sample != key.sample ||
+        m.timestep != key.timestep || m.layer != l)
+        m = {true, noise_prefix_, key.sample, key.timestep, l,
+             spikebar::hash_extend(noise_prefix_, {key.sample, key.timestep, l})};
+    return spikebar::hash_extend(m.key, {key.read});
 }
 
 void chip::finish(const layer_data& L, float* y) const {
