@@ -147,7 +147,7 @@ void trainer::load_batch(const dataset& d, const std::vector<std::size_t>& idx, 
     }
 }
 
-double trainer::forward_backward(const std::vector<std::uint8_t>& labels, int* correct) {
+double trainer::forward_backward(const std::vector<std::size_t>& idx, int epoch, int* correct) {
     const auto& layers = m_.arch.layers;
     const int L = static_cast<int>(layers.size());
     auto reps_of = [&](int i) { return i < 0 ? (rate_ ? T_ : 1) : (static_[i] ? 1 : T_); };
@@ -223,6 +223,9 @@ double trainer::forward_backward(const std::vector<std::uint8_t>& labels, int* c
                 for (std::int64_t j = 0; j < images; ++j) kernels::avgpool_forward(l, x + j * isz, y + j * osz);
                 break;
             case layer_kind::flatten:
+                // Shares its input's storage, except as the first layer: the input buffer
+                // is not one of act_, so copy it (channel-last order is the flatten order).
+                if (i == 0) std::copy(x, x + images * isz, y);
                 break;
         }
     }
@@ -232,8 +235,24 @@ double trainer::forward_backward(const std::vector<std::uint8_t>& labels, int* c
     const int out_reps = reps_of(L - 1);
     float* O = act_[store_[L - 1]].data();
     float* dO = grad_[store_[L - 1]].data();
-    const double loss = backprop::tet_loss(out_reps, B_, K, O, labels.data(), p_.tet_lambda,
-                                           p_.tet_phi, dO, correct);
+    double loss = 0;
+    if (loss_) {
+        std::fill(dO, dO + static_cast<std::size_t>(out_reps) * B_ * K, 0.0f);
+        output_batch ob;
+        ob.epoch = epoch;
+        ob.steps = out_reps;
+        ob.batch = B_;
+        ob.width = K;
+        ob.outputs = O;
+        ob.indices = idx.data();
+        ob.labels = labels_.data();
+        ob.grad = dO;
+        loss = loss_(ob);
+        if (correct) *correct = ob.correct;
+    } else {
+        loss = backprop::tet_loss(out_reps, B_, K, O, labels_.data(), p_.tet_lambda, p_.tet_phi,
+                                  dO, correct);
+    }
 
     // ---- backward ----
     for (auto& g : grads_) std::fill(g.begin(), g.end(), 0.0f);
@@ -400,7 +419,7 @@ void trainer::adam_step() {
 double trainer::loss_and_gradients(const dataset& d, const std::vector<std::size_t>& indices) {
     ensure_buffers(static_cast<int>(indices.size()));
     load_batch(d, indices, 0, false);
-    return forward_backward(labels_, nullptr);
+    return forward_backward(indices, 0, nullptr);
 }
 
 epoch_report trainer::train_epoch(const dataset& train, int epoch,
@@ -422,7 +441,7 @@ epoch_report trainer::train_epoch(const dataset& train, int epoch,
         ensure_buffers(static_cast<int>(bs));
         load_batch(train, idx, epoch, true);
         int correct = 0;
-        const double loss = forward_backward(labels_, &correct);
+        const double loss = forward_backward(idx, epoch, &correct);
         if (!std::isfinite(loss))
             throw std::runtime_error("training diverged: loss is " + std::to_string(loss) +
                                      " at epoch " + std::to_string(epoch + 1) + ", batch " +

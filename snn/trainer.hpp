@@ -10,6 +10,12 @@
 //
 // Gradients of weights add up over fixed chunks of the batch in a fixed order, so a
 // run gives the same model on 1 or N threads.
+//
+// set_output_loss() replaces TET by an external loss on the readout (e.g. the SEENN-II
+// policy gradient, earlyexit/seenn2.hpp): the trainer runs the same forward pass, hands
+// the callback O and the batch, takes dL/dO from it and back-propagates that. The callback
+// runs once per batch on the calling thread, so determinism over threads is kept as long
+// as the callback itself is deterministic.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -36,6 +42,22 @@ struct epoch_report {
     std::size_t samples = 0;
 };
 
+// One batch as an external loss sees it (see trainer::set_output_loss). Row r = t * batch + b
+// of `outputs` and `grad` belongs to sample b at step t + 1.
+struct output_batch {
+    int epoch = 0;                         // 0-based; 0 in loss_and_gradients
+    int steps = 1;                         // rows per sample: T, or 1 for an ANN [timesteps]
+    int batch = 0;                         // B, samples in the batch
+    int width = 0;                         // K, outputs of the readout
+    const float* outputs = nullptr;        // O [steps * B x K]
+    const std::size_t* indices = nullptr;  // [B] index of each sample in the dataset
+    const std::uint8_t* labels = nullptr;  // [B]
+    float* grad = nullptr;                 // dL/dO [steps * B x K], zero on entry
+    int correct = 0;                       // samples to count as right in the reports
+};
+// Returns L and writes dL/dO into batch.grad (it may also set batch.correct).
+using output_loss = std::function<double(output_batch&)>;
+
 // AdamW state, one entry per parameter tensor in model order.
 struct optimizer_state {
     std::vector<std::vector<float>> m, v;
@@ -55,6 +77,9 @@ public:
     // loss and leaves the gradients in gradients(). For gradient checks and tests.
     double loss_and_gradients(const dataset& d, const std::vector<std::size_t>& indices);
 
+    // Use `loss` instead of TET from now on (an empty function restores TET).
+    void set_output_loss(output_loss loss) { loss_ = std::move(loss); }
+
     model& net() { return m_; }
     const model& net() const { return m_; }
     optimizer_state& optimizer() { return opt_; }
@@ -68,11 +93,12 @@ private:
     struct buffers;
     void ensure_buffers(int batch);
     void load_batch(const dataset& d, const std::vector<std::size_t>& idx, int epoch, bool augment);
-    double forward_backward(const std::vector<std::uint8_t>& labels, int* correct);
+    double forward_backward(const std::vector<std::size_t>& idx, int epoch, int* correct);
     void adam_step();
 
     model m_;
     train_params p_;
+    output_loss loss_;                        // empty: TET
     std::size_t steps_per_epoch_;
     int T_ = 1;
     bool ann_ = false, rate_ = false;

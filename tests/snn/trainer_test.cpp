@@ -1,6 +1,8 @@
 // Checks the BPTT trainer (snn/trainer.hpp): its whole-network gradient against a finite
 // difference of its own loss, determinism across thread counts, and that training learns
-// a small separable problem. Layer-by-layer gradients are in gradient_test.cpp.
+// a small separable problem; and the external output-loss hook (set_output_loss) against
+// finite differences and against built-in TET. Layer-by-layer gradients are in
+// gradient_test.cpp.
 #include "snn/trainer.hpp"
 
 #include <doctest/doctest.h>
@@ -178,4 +180,112 @@ TEST_CASE("loss_and_gradients matches a whole-network finite difference for a ti
     }
     CHECK(bad == 0);
     CHECK(max_g > 1e-2);  // not a dead network
+}
+
+// The external-loss hook (trainer::set_output_loss) against central finite differences of the
+// trainer's own forward pass. The net is "flatten, linear:6, linear:3" (no activation), so
+// every output O is affine in any single weight or bias and the loss
+//   L = sum_{b,k} (c_bk O_bk^2 / 2 + d_bk O_bk),   dL/dO = c O + d   (evaluated in double)
+// is exactly quadratic in it: the central difference has no truncation error at any h, and
+// h = 1/8 keeps the rounding of O (float32 sums of <= 70 terms of size <~ 1, ~1e-7 each,
+// random-walking over the 21 outputs to ~1e-6 in L) at ~1e-5 after dividing by 2h. The
+// analytic gradient itself is float32 (relative error ~1e-6). Tolerance 2e-4 * max(1, |g|);
+// a wrong gradient (a dropped term, a wrong index) is off by O(|g|) with |g| up to ~1.
+TEST_CASE("an external output loss back-propagates dL/dO: gradients equal finite differences") {
+    const std::uint64_t seed = snn_test::base_seed() + 3;
+    INFO("seed " << seed);
+    const dataset d = halves(12, seed);
+    trainer tr(make("flatten, linear:6, linear:3", "ann", 1, seed), train_params{}, 1);
+    const std::vector<std::size_t> idx = {0, 3, 5, 6, 8, 11, 2};
+    const int B = static_cast<int>(idx.size()), K = 3;
+    spikebar::counter_stream cs{seed, 0xC0};
+    const std::vector<double> c = snn_test::random_values<double>(cs, std::size_t(B) * K, -1, 1);
+    const std::vector<double> dd = snn_test::random_values<double>(cs, std::size_t(B) * K, -1, 1);
+    int calls = 0, bad_batch = 0;
+    tr.set_output_loss([&](output_batch& b) {
+        ++calls;
+        bad_batch += b.steps != 1 || b.batch != B || b.width != K || b.epoch != 0;
+        for (int r = 0; r < B; ++r)
+            bad_batch += b.indices[r] != idx[r] || b.labels[r] != d.labels[idx[r]];
+        double L = 0;
+        for (int j = 0; j < B * K; ++j) {
+            bad_batch += b.grad[j] != 0.0f;  // zero on entry
+            const double o = b.outputs[j];
+            L += c[j] * o * o / 2 + dd[j] * o;
+            b.grad[j] = static_cast<float>(c[j] * o + dd[j]);
+        }
+        return L;
+    });
+    tr.loss_and_gradients(d, idx);
+    CHECK(calls == 1);
+    CHECK(bad_batch == 0);
+    const auto grads = tr.gradients();
+    const auto params = tr.parameters();
+    REQUIRE(params.size() == 4);
+    int bad = 0;
+    double max_g = 0;
+    for (std::size_t q = 0; q < params.size(); ++q) {
+        auto& w = *params[q];
+        for (std::size_t j = 0; j < w.size(); ++j) {
+            const float keep = w[j], h = 0.125f;
+            w[j] = keep + h;
+            const double up = tr.loss_and_gradients(d, idx);
+            w[j] = keep - h;
+            const double down = tr.loss_and_gradients(d, idx);
+            w[j] = keep;
+            const double fd = (up - down) / (double(keep + h) - double(keep - h));
+            const double g = grads[q][j];
+            max_g = std::max(max_g, std::abs(g));
+            if (!(std::abs(fd - g) <= 2e-4 * std::max(1.0, std::abs(g)))) {
+                MESSAGE("tensor " << q << " entry " << j << ": gradient " << g
+                                  << ", finite difference " << fd);
+                ++bad;
+            }
+        }
+    }
+    CHECK(bad == 0);
+    CHECK(max_g > 0.05);
+}
+
+// Fast path against slow path: the built-in TET loss and the same loss supplied through the
+// hook (snn::backprop::tet_loss on what the hook hands over) must train bit for bit alike,
+// on an SNN (steps = T = 3 rows per sample) with augmentation, over two epochs.
+TEST_CASE("TET supplied through the output-loss hook trains bit-identically to built-in TET") {
+    const std::uint64_t seed = snn_test::base_seed() + 4;
+    INFO("seed " << seed);
+    const dataset train = halves(48, seed);
+    train_params p;
+    p.epochs = 2;
+    p.batch_size = 16;
+    p.seed = seed;
+    const std::string layers = "conv:4:3, bn, lif, maxpool:2, flatten, linear:12, lif, linear:2";
+    trainer builtin(make(layers, "snn", 3, seed), p, train.size() / p.batch_size);
+    trainer hooked(make(layers, "snn", 3, seed), p, train.size() / p.batch_size);
+    int epoch_now = 0, bad = 0;
+    hooked.set_output_loss([&](output_batch& b) {
+        bad += b.steps != 3 || b.width != 2 || b.batch != 16 || b.epoch != epoch_now;
+        for (int r = 0; r < b.batch; ++r) bad += b.labels[r] != train.labels[b.indices[r]];
+        return backprop::tet_loss(b.steps, b.batch, b.width, b.outputs, b.labels, p.tet_lambda,
+                                  p.tet_phi, b.grad, &b.correct);
+    });
+    for (epoch_now = 0; epoch_now < p.epochs; ++epoch_now) {
+        const epoch_report a = builtin.train_epoch(train, epoch_now);
+        const epoch_report h = hooked.train_epoch(train, epoch_now);
+        CHECK(a.loss == h.loss);
+        CHECK(a.accuracy == h.accuracy);
+    }
+    CHECK(bad == 0);
+    int differ = 0;
+    for (std::size_t i = 0; i < builtin.net().layers.size(); ++i) {
+        const auto& x = builtin.net().layers[i];
+        const auto& y = hooked.net().layers[i];
+        differ += !same_bits(x.weight, y.weight) + !same_bits(x.bias, y.bias) +
+                  !same_bits(x.gamma, y.gamma) + !same_bits(x.running_var, y.running_var);
+    }
+    CHECK(differ == 0);
+    // An empty function restores TET.
+    hooked.set_output_loss({});
+    std::vector<std::size_t> all(train.size());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+    CHECK(hooked.loss_and_gradients(train, all) == builtin.loss_and_gradients(train, all));
 }
