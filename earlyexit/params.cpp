@@ -69,6 +69,15 @@ void earlyexit_params::validate() const {
     if (patience_k < 1) fail("patience_k", std::to_string(patience_k), "must be >= 1 [timesteps]");
     if (!(seenn2_beta >= 0.0 && std::isfinite(seenn2_beta)))
         fail("seenn2_beta", fmt(seenn2_beta), "must be finite and >= 0");
+    if (seenn2_layers.find_first_not_of(" \t") == std::string::npos)
+        fail("seenn2_layers", "\"" + seenn2_layers + "\"",
+             "must name the policy net body (the head linear:<t_max> is appended)");
+    if (seenn2_epochs < 1)
+        fail("seenn2_epochs", std::to_string(seenn2_epochs), "must be >= 1 [epochs]");
+    if (!(seenn2_lr > 0.0 && std::isfinite(seenn2_lr)))
+        fail("seenn2_lr", fmt(seenn2_lr), "must be finite and > 0");
+    if (seenn2_batch_size < 1)
+        fail("seenn2_batch_size", std::to_string(seenn2_batch_size), "must be >= 1 [samples]");
 }
 
 const char* threshold_key(policy_kind kind) {

@@ -25,7 +25,19 @@ struct earlyexit_params {
     int patience_k = 2;                 // patience: exit when argmax S_t has stayed the same for
                                         // k consecutive steps after it was first seen [timesteps]
     double seenn2_beta = 1.0;           // SEENN-II: reward of a wrong answer is -beta [1]
-    std::uint64_t seenn2_seed = 1;      // SEENN-II: key of the REINFORCE action draws [1]
+    std::uint64_t seenn2_seed = 1;      // SEENN-II: key of the REINFORCE action draws, the
+                                        // policy net's initialization and shuffling [1]
+    // SEENN-II policy net body in the layer grammar of network.layers; the head
+    // linear:<t_max> is appended, so the body must end in a vector (flatten or linear).
+    std::string seenn2_layers =
+        "conv:16:3:2, bn, relu, conv:32:3:2, bn, relu, flatten, linear:64, relu";
+    std::string seenn2_model;           // SEENN-II: trained policy net file, read when
+                                        // policy = seenn2 [path]
+    int seenn2_epochs = 10;             // SEENN-II: policy-gradient passes over the training
+                                        // set [epochs]
+    double seenn2_lr = 1e-3;            // SEENN-II: peak Adam learning rate of the policy net,
+                                        // cosine to train.lr_min [1]
+    int seenn2_batch_size = 128;        // SEENN-II: samples per policy-gradient step [samples]
 
     // Throws spikebar::config_error("earlyexit.<key> = <value>: must be ...").
     void validate() const;

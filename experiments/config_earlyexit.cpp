@@ -30,7 +30,21 @@ void add_earlyexit_sections(std::vector<section>& out) {
         .key("seenn2_beta", &earlyexit_params::seenn2_beta, "1",
              "SEENN-II: reward of a wrong answer is -beta")
         .key("seenn2_seed", &earlyexit_params::seenn2_seed, "1",
-             "SEENN-II: key of the REINFORCE action draws");
+             "SEENN-II: key of the REINFORCE action draws, the policy net's initialization and "
+             "shuffling")
+        .key("seenn2_layers", &earlyexit_params::seenn2_layers, "",
+             "SEENN-II: policy net body in the layer grammar of network.layers (kind ann:\n"
+             "lif acts as ReLU); the head linear:<t_max> is appended, so the body must end in\n"
+             "a vector (flatten or linear)")
+        .key("seenn2_model", &earlyexit_params::seenn2_model, "path",
+             "SEENN-II: trained policy net file (spikebar train-policy --out), read when\n"
+             "policy = seenn2")
+        .key("seenn2_epochs", &earlyexit_params::seenn2_epochs, "epochs",
+             "SEENN-II: policy-gradient passes over the training set (train-policy)")
+        .key("seenn2_lr", &earlyexit_params::seenn2_lr, "1",
+             "SEENN-II: peak Adam learning rate of the policy net, cosine to train.lr_min")
+        .key("seenn2_batch_size", &earlyexit_params::seenn2_batch_size, "samples",
+             "SEENN-II: samples per policy-gradient step (train-policy)");
 }
 
 }  // namespace experiments::config_detail

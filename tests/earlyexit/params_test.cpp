@@ -80,6 +80,32 @@ TEST_CASE("each out-of-range value is rejected with its key, value and bound") {
     CHECK(message_of(p) == "earlyexit.seenn2_beta = -1: must be finite and >= 0");
 
     p = ok;
+    p.seenn2_layers = " ";
+    CHECK(message_of(p) ==
+          "earlyexit.seenn2_layers = \" \": must name the policy net body (the head "
+          "linear:<t_max> is appended)");
+
+    p = ok;
+    p.seenn2_epochs = 0;
+    CHECK(message_of(p) == "earlyexit.seenn2_epochs = 0: must be >= 1 [epochs]");
+
+    p = ok;
+    p.seenn2_lr = 0;
+    CHECK(message_of(p) == "earlyexit.seenn2_lr = 0: must be finite and > 0");
+    p.seenn2_lr = std::numeric_limits<double>::infinity();
+    CHECK(message_of(p) == "earlyexit.seenn2_lr = inf: must be finite and > 0");
+
+    p = ok;
+    p.seenn2_batch_size = -3;
+    CHECK(message_of(p) == "earlyexit.seenn2_batch_size = -3: must be >= 1 [samples]");
+
+    // seenn2_model is only read by the commands that use the policy net; empty is valid.
+    p = ok;
+    p.policy = "seenn2";
+    p.seenn2_model = "";
+    CHECK(message_of(p) == "");
+
+    p = ok;
     p.policy = "greedy";
     CHECK(message_of(p) ==
           "earlyexit.policy = \"greedy\": must be one of fixed, confidence, entropy, margin, "
