@@ -3,6 +3,7 @@
 // points in none.
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 
 #include "common/errors.hpp"
@@ -51,6 +52,11 @@ int cmd_merge(const args& a) {
     if (files.empty())
         throw spikebar::config_error("merge: no shard files given (see spikebar merge --help)");
 
+    for (const auto& f : files) {
+        std::error_code ec;
+        if (std::filesystem::equivalent(f, out_path, ec))
+            throw spikebar::config_error("merge: --out " + out_path + " is one of the shard files");
+    }
     std::vector<sweep_file_info> shards;
     for (const auto& f : files) shards.push_back(read_sweep_file_info(f));
     const sweep_file_info& first = shards.front();
