@@ -5,8 +5,6 @@
 // /samples/energy_pj bit for bit), then per-layer and/or per-component sums of
 // /timesteps/energy_pj named from its `rows` and `components` attributes. Reads a block of
 // samples at a time and writes to PATH.tmp, renamed when complete.
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
@@ -20,6 +18,7 @@
 #include "earlyexit/controller.hpp"
 #include "experiments/cli.hpp"
 #include "experiments/commands.hpp"
+#include "snn/h5.hpp"
 #include "experiments/run_reader.hpp"
 
 namespace experiments {
@@ -50,18 +49,6 @@ void append_number(std::string& out, double v) {
     char buf[32];
     const auto r = std::to_chars(buf, buf + sizeof buf, v);
     out.append(buf, r.ptr);
-}
-
-void publish(const std::string& tmp, const std::string& path) {
-    const int fd = ::open(tmp.c_str(), O_RDONLY);
-    if (fd < 0 || ::fsync(fd) != 0) {
-        if (fd >= 0) ::close(fd);
-        throw spikebar::io_error(tmp + ": cannot sync to disk");
-    }
-    ::close(fd);
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) throw spikebar::io_error(path + ": cannot rename " + tmp + " to it: " + ec.message());
 }
 
 }  // namespace
@@ -167,7 +154,7 @@ int cmd_export_energy(const args& a) {
         std::remove(tmp.c_str());
         throw spikebar::io_error(tmp + ": write failed");
     }
-    publish(tmp, csv_path);
+    h5::commit_file(tmp, csv_path);
     std::printf("export-energy  %s  %zu lane%s x %d samples x %d steps = %zu rows  wrote %s\n",
                 run_path.c_str(), lanes.size(), lanes.size() == 1 ? "" : "s", N, T, lines,
                 csv_path.c_str());

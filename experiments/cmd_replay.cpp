@@ -4,8 +4,6 @@
 // energy E_t cumulated from /timesteps/energy_step_pj, so a replay of the run's own policy
 // gives the run's /samples/* bit for bit. Writes a Pareto table per lane with the fixed-T
 // baselines and the oracle bound (HDF5 and CSV, docs/output-format.md "Replay file").
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
@@ -175,19 +173,6 @@ lane_report replay_lane(const run_reader& run, int c, const earlyexit::earlyexit
 
 // ---- output ---------------------------------------------------------------------------
 
-// fsync `tmp`, then rename it to `path`: a file named `path` is always complete.
-void publish(const std::string& tmp, const std::string& path) {
-    const int fd = ::open(tmp.c_str(), O_RDONLY);
-    if (fd < 0 || ::fsync(fd) != 0) {
-        if (fd >= 0) ::close(fd);
-        throw spikebar::io_error(tmp + ": cannot sync to disk");
-    }
-    ::close(fd);
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) throw spikebar::io_error(path + ": cannot rename " + tmp + " to it: " + ec.message());
-}
-
 void make_parent(const std::string& path) {
     if (auto dir = std::filesystem::path(path).parent_path(); !dir.empty())
         std::filesystem::create_directories(dir);
@@ -333,7 +318,7 @@ void write_h5(const std::string& path, const replay_info& info,
         std::filesystem::remove(tmp, ec);
         throw;
     }
-    publish(tmp, path);
+    h5::commit_file(tmp, path);
 }
 
 // A CSV number: shortest text that reads back as the same double; empty for NaN.
@@ -381,7 +366,7 @@ void write_csv(const std::string& path, const replay_info& info,
         std::remove(tmp.c_str());
         throw spikebar::io_error(tmp + ": write failed");
     }
-    publish(tmp, path);
+    h5::commit_file(tmp, path);
 }
 
 // The rows the terminal shows: every row of a short table; otherwise the energy-Pareto rows

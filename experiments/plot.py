@@ -115,60 +115,73 @@ def plot_run(f, stem):
 
 
 def plot_replay(f, stem):
-    """Pareto curves of a replay file: accuracy against mean timesteps and mean energy."""
+    """Pareto curves of a replay file (lane 0): accuracy against mean timesteps and energy."""
     fig, ax = plt.subplots(1, 2, figsize=(11, 4))
-    for g in ("sweep", "fixed", "oracle"):
+    policy = text(f.attrs["policy"])
+    series = (("pareto", dict(marker=".", ls="-", ms=3, label=f"{policy} ({text(f.attrs['threshold_key'])} sweep)")),
+              ("fixed_t", dict(marker="s", ls="none", label="fixed T")),
+              ("oracle", dict(marker="*", ls="none", ms=12, label="oracle (per sample)")))
+    for g, style in series:
         if g not in f:
             continue
         grp = f[g]
-        acc = 100 * grp["accuracy"][...]
-        mt = grp["mean_timesteps"][...]
-        me = grp["mean_energy_pj"][...] / 1000
-        style = {"sweep": dict(marker=".", ls="-", label=f"{text(f.attrs.get('policy', 'policy'))} sweep"),
-                 "fixed": dict(marker="s", ls="none", label="fixed T"),
-                 "oracle": dict(marker="*", ls="none", ms=12, label="oracle")}[g]
-        ax[0].plot(mt.ravel(), acc.ravel(), **style)
-        ax[1].plot(me.ravel(), acc.ravel(), **style)
-    if "oracle_frontier" in f:
-        fr = f["oracle_frontier"]
+        acc = 100 * np.atleast_1d(grp["accuracy"][...])
+        mt = np.atleast_1d(grp["mean_timesteps"][...])
+        me = np.atleast_1d(grp["mean_energy_pj"][...]) / 1000
+        if acc.ndim == 2:  # [L, R]: lane 0
+            acc, mt, me = acc[0], mt[0], me[0]
+        else:  # oracle: [L]
+            acc, mt, me = acc[:1], mt[:1], me[:1]
+        order = np.argsort(mt) if g == "pareto" else slice(None)
+        ax[0].plot(mt[order], acc[order], **style)
+        order = np.argsort(me) if g == "pareto" else slice(None)
+        ax[1].plot(me[order], acc[order], **style)
+    if "oracle/frontier_total_t" in f:
         n = float(f.attrs["samples"])
-        ax[0].plot(fr["total_t"][...] / n, 100 * fr["correct"][...] / n, "k:", lw=1, label="oracle bound")
-        ax[1].plot(fr["total_energy_pj"][...] / n / 1000, 100 * fr["correct"][...] / n, "k:", lw=1,
-                   label="oracle bound")
+        tot_t = f["oracle/frontier_total_t"][0]
+        tot_e = f["oracle/frontier_total_energy_pj"][0]
+        m = np.arange(len(tot_t))
+        ok = tot_t >= 0
+        ax[0].plot(tot_t[ok] / n, 100 * m[ok] / n, "k:", lw=1, label="oracle bound")
+        ax[1].plot(tot_e[ok] / n / 1000, 100 * m[ok] / n, "k:", lw=1, label="oracle bound")
+    lo = 100 * min(np.nanmin(f["fixed_t/accuracy"][...]), np.nanmin(f["pareto/accuracy"][...])) - 1
     ax[0].set_xlabel("mean timesteps")
     ax[1].set_xlabel("mean energy per sample [nJ]")
     for a in ax:
         a.set_ylabel("accuracy [%]")
+        a.set_ylim(bottom=lo)
         a.legend(fontsize=8)
         a.grid(alpha=0.3)
+    fig.suptitle(f"{text(f.attrs['run'])} ({text(f.attrs['hardware'])})", fontsize=9)
     return [save(fig, stem + "_pareto.png")]
 
 
 def plot_sweep(f, stem):
-    """Accuracy (mean over chips, 95 % interval) against each swept key."""
-    pts = f["points"]
-    keys = names(f.attrs["varied_keys"])
-    acc = pts["accuracy_mean"][...]
-    lo, hi = pts["accuracy_ci95_low"][...], pts["accuracy_ci95_high"][...]
+    """Accuracy (mean over chips, 95 % interval) against each numeric swept key, one line
+    per combination of the other keys (e.g. per model)."""
+    t = f["table"]
+    keys = names(f.attrs["keys"])
+    acc = t["accuracy_mean"][...]
+    lo, hi = t["accuracy_ci95_low"][...], t["accuracy_ci95_high"][...]
+    lo = np.where(np.isfinite(lo), lo, acc)
+    hi = np.where(np.isfinite(hi), hi, acc)
     out = []
     for key in keys:
-        if key not in pts:
-            continue
-        x = pts[key][...]
-        others = [k for k in keys if k != key and k in pts]
+        x = t[key][...]
+        if x.dtype.kind in "SOU":
+            continue  # categorical keys (model files, policies) label the lines instead
+        others = [k for k in keys if k != key]
         groups = {}
         for i in range(len(x)):
-            label = ", ".join(f"{k}={text(pts[k][i])}" for k in others)
+            label = ", ".join(f"{k}={os.path.basename(text(t[k][i]))}" for k in others)
             groups.setdefault(label, []).append(i)
-        if x.dtype.kind in "SO":
-            continue  # categorical keys (model files) label the lines instead
-        fig, ax = plt.subplots(figsize=(6.5, 4))
+        fig, ax = plt.subplots(figsize=(7, 4.2))
         for label, idx in groups.items():
             idx = sorted(idx, key=lambda i: x[i])
             ax.errorbar(x[idx], 100 * acc[idx], yerr=[100 * (acc[idx] - lo[idx]), 100 * (hi[idx] - acc[idx])],
                         marker="o", capsize=3, label=label or None)
         ax.set_xlabel(key)
-        ax.set_ylabel("accuracy [%] (mean, 95 % interval over chips)")
+        ax.set_ylabel("accuracy at exit [%] (mean, 95 % CI over chips)")
         if len(groups) > 1:
             ax.legend(fontsize=7)
         ax.grid(alpha=0.3)

@@ -1,5 +1,6 @@
 #include "snn/h5.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -284,13 +285,15 @@ void slab_writer::write(const std::vector<hsize_t>& offset, const std::vector<hs
 }
 
 void commit_file(const std::string& tmp, const std::string& path) {
-    if (FILE* fp = std::fopen(tmp.c_str(), "rb")) {
-        fsync(fileno(fp));
-        std::fclose(fp);
+    const int fd = ::open(tmp.c_str(), O_RDONLY);
+    if (fd < 0 || ::fsync(fd) != 0) {
+        if (fd >= 0) ::close(fd);
+        throw spikebar::io_error(tmp + ": cannot sync to disk");
     }
+    ::close(fd);
     std::error_code ec;
     std::filesystem::rename(tmp, path, ec);
-    if (ec) throw spikebar::io_error(path + ": cannot rename from " + tmp + ": " + ec.message());
+    if (ec) throw spikebar::io_error(path + ": cannot rename " + tmp + " to it: " + ec.message());
 }
 
 std::vector<hsize_t> dataset_shape(const file& f, const std::string& path) {

@@ -110,8 +110,9 @@ std::vector<float> read_floats(const file& f, const std::string& path,
                                const std::vector<hsize_t>& dims);
 std::vector<hsize_t> dataset_shape(const file& f, const std::string& path);
 
-// Makes the closed file `tmp` durable (fsync) and gives it its final name `path` (rename), so
-// a file named `path` is always complete. Throws io_error naming path when it cannot.
+// Makes the closed file `tmp` (any file, HDF5 or not) durable (fsync) and gives it its final
+// name `path` (rename), so a file named `path` is always complete. Throws io_error naming the
+// file when it cannot.
 void commit_file(const std::string& tmp, const std::string& path);
 
 std::string shape_string(const std::vector<hsize_t>& dims);  // "[32, 1, 3, 3]"
