@@ -171,7 +171,10 @@ void im2col_position(const snn::layer_spec& l, const float* in, int oy, int ox, 
         for (int kx = 0; kx < k; ++kx) {
             const int ix = ox * l.stride + kx - l.pad;
             float* xr = x + (ky * k + kx) * cin;
-            if (iy < 0 || iy >= l.in.h || ix < 0 || ix >= l.in.w)
+            const bool inside = iy >= 0 && iy < l.in.h && ix >= 0 && ix < l.in.w;
+            if (cin == 1)  // a one-channel image: no library call per tap
+                *xr = inside ? in[std::size_t(iy) * l.in.w + ix] : 0.0f;
+            else if (!inside)
                 std::fill(xr, xr + cin, 0.0f);
             else
                 std::copy_n(in + (std::size_t(iy) * l.in.w + ix) * cin, cin, xr);
