@@ -156,31 +156,44 @@ def plot_replay(f, stem):
     return [save(fig, stem + "_pareto.png")]
 
 
+def determines(a, b):
+    """True when every value of column a goes with a single value of column b."""
+    seen = {}
+    for x, y in zip(a, b):
+        if seen.setdefault(text(x), text(y)) != text(y):
+            return False
+    return True
+
+
 def plot_sweep(f, stem):
-    """Accuracy (mean over chips, 95 % interval) against each numeric swept key, one line
-    per combination of the other keys (e.g. per model)."""
+    """Accuracy (mean over chips, 95 % interval) against each numeric swept axis, one line
+    per combination of the other axes. Keys that vary together with an axis (a zip group)
+    label it instead of getting their own figure."""
     t = f["table"]
     keys = names(f.attrs["keys"])
+    cols = {k: t[k][...] for k in keys}
     acc = t["accuracy_mean"][...]
     lo, hi = t["accuracy_ci95_low"][...], t["accuracy_ci95_high"][...]
-    lo = np.where(np.isfinite(lo), lo, acc)
-    hi = np.where(np.isfinite(hi), hi, acc)
-    out = []
+    lo = np.where(np.isfinite(lo), np.maximum(lo, 0), acc)
+    hi = np.where(np.isfinite(hi), np.minimum(hi, 1), acc)
+    out, plotted = [], []
     for key in keys:
-        x = t[key][...]
-        if x.dtype.kind in "SOU":
-            continue  # categorical keys (model files, policies) label the lines instead
-        others = [k for k in keys if k != key]
+        x = cols[key]
+        if x.dtype.kind in "SOU" or any(determines(cols[p], x) and determines(x, cols[p]) for p in plotted):
+            continue  # categorical, or the same axis as one already drawn
+        plotted.append(key)
+        along = [k for k in keys if k != key and determines(x, cols[k])]
+        others = [k for k in keys if k != key and k not in along]
         groups = {}
         for i in range(len(x)):
-            label = ", ".join(f"{k}={os.path.basename(text(t[k][i]))}" for k in others)
+            label = ", ".join(f"{k.split('.')[-1]}={os.path.basename(text(cols[k][i]))}" for k in others)
             groups.setdefault(label, []).append(i)
-        fig, ax = plt.subplots(figsize=(7, 4.2))
+        fig, ax = plt.subplots(figsize=(7.5, 4.5))
         for label, idx in groups.items():
             idx = sorted(idx, key=lambda i: x[i])
             ax.errorbar(x[idx], 100 * acc[idx], yerr=[100 * (acc[idx] - lo[idx]), 100 * (hi[idx] - acc[idx])],
                         marker="o", capsize=3, label=label or None)
-        ax.set_xlabel(key)
+        ax.set_xlabel(key + (f"  (with {', '.join(along)})" if along else ""), fontsize=8)
         ax.set_ylabel("accuracy at exit [%] (mean, 95 % CI over chips)")
         if len(groups) > 1:
             ax.legend(fontsize=7)
