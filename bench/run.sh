@@ -21,6 +21,8 @@ for k in ("inference_images_per_s_T4", "inference_images_per_s_T8", "train_sampl
 PY
 echo "[bench] online early exit against full-T inference" >&2
 build/bench/earlyexit_bench out/bench/earlyexit.json --model "$model"
+echo "[bench] sweep throughput (1, 2 threads, 2 MPI ranks) and memory" >&2
+bench/sweep_bench.sh out/bench/sweep.json > /dev/null
 for b in build/bench/crossbar_*_bench; do
   [ -x "$b" ] || continue
   name=$(basename "$b")
