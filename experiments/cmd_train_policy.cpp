@@ -143,11 +143,10 @@ int cmd_train_policy(const args& a) {
     const snn::dataset test = load_dataset(cfg.data, "test");
     const auto& in = m.arch.input;
     if (in.c != train.channels || in.h != train.height || in.w != train.width)
-        throw spikebar::io_error(model_path + ": /network@input_shape is [" +
-                                 std::to_string(in.c) + ", " + std::to_string(in.h) + ", " +
-                                 std::to_string(in.w) + "], the dataset's images are [" +
-                                 std::to_string(train.channels) + ", " +
-                                 std::to_string(train.height) + ", " +
+        throw spikebar::io_error(model_path + ": /network@input_shape is [" + std::to_string(in.c) +
+                                 ", " + std::to_string(in.h) + ", " + std::to_string(in.w) +
+                                 "], the dataset's images are [" + std::to_string(train.channels) +
+                                 ", " + std::to_string(train.height) + ", " +
                                  std::to_string(train.width) + "]");
     // Built before the SNN runs so that a bad seenn2_layers fails at once.
     snn::model policy = make_policy_net(ee.seenn2_layers, tm, in, ee.seenn2_seed);
@@ -163,8 +162,8 @@ int cmd_train_policy(const args& a) {
                  "train-policy  %s  T_max=%d  beta=%g  policy net %zu parameters, %llu MAC/img  "
                  "%zu train / %zu held-out / %zu test samples  %d threads\n",
                  model_path.c_str(), tm, ee.seenn2_beta, policy.parameter_count(),
-                 static_cast<unsigned long long>(policy_net_macs(policy)),
-                 train.size(), held.size(), test.size(), omp_get_max_threads());
+                 static_cast<unsigned long long>(policy_net_macs(policy)), train.size(),
+                 held.size(), test.size(), omp_get_max_threads());
     const auto t_snn = std::chrono::steady_clock::now();
     const snn_run r_train = run_snn(m, train, cfg, "train");
     const snn_run r_held = run_snn(m, held, cfg, "held-out");
@@ -226,8 +225,8 @@ int cmd_train_policy(const args& a) {
         "test  seenn2 beta=%g  accuracy %s%% at mean T %s (p50 %d, p90 %d, p99 %d; %s)  reward "
         "%s  fixed T=1..%d: %s%%\n",
         ee.seenn2_beta, percent(sum.accuracy).c_str(), num(sum.mean_t, "%.4f").c_str(), sum.p50_t,
-        sum.p90_t, sum.p99_t, shares(test_score.share).c_str(),
-        num(test_score.mean_reward).c_str(), tm, fixed.c_str());
+        sum.p90_t, sum.p99_t, shares(test_score.share).c_str(), num(test_score.mean_reward).c_str(),
+        tm, fixed.c_str());
 
     snn::model out = net;
     out.metadata.clear();

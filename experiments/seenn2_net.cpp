@@ -49,8 +49,7 @@ std::vector<std::int32_t> choose_timesteps(const snn::model& policy_net, const s
     const auto& in = policy_net.arch.input;
     if (in.c != data.channels || in.h != data.height || in.w != data.width)
         throw spikebar::io_error("SEENN-II policy net: /network@input_shape is " +
-                                 shape_text(in.c, in.h, in.w) + ", " + data.name +
-                                 " images are " +
+                                 shape_text(in.c, in.h, in.w) + ", " + data.name + " images are " +
                                  shape_text(data.channels, data.height, data.width));
     const snn::ideal_synapse syn(policy_net);
     snn::engine eng(policy_net, syn, 0);
@@ -99,9 +98,9 @@ snn::model make_policy_net(const std::string& body, int t_max, snn::shape3 input
         const std::string msg = e.what();
         const std::string prefix = "network.layers = \"" + net.layers + "\"";
         if (msg.rfind(prefix, 0) != 0) throw;
-        throw spikebar::config_error("earlyexit.seenn2_layers = \"" + body + "\"" +
-                                     msg.substr(prefix.size()) + " (with the head linear:" +
-                                     std::to_string(t_max) + " appended)");
+        throw spikebar::config_error(
+            "earlyexit.seenn2_layers = \"" + body + "\"" + msg.substr(prefix.size()) +
+            " (with the head linear:" + std::to_string(t_max) + " appended)");
     }
 }
 
@@ -209,9 +208,8 @@ snn::model train_policy_net(snn::model net, const snn::dataset& train,
         if (held_out) {
             const snn::model deployed = snn::fold_batchnorm(tr.net());
             rep.has_held_out = true;
-            rep.held_out =
-                score_timesteps(choose_timesteps(deployed, *held_out, p.eval_batch_size),
-                                *held_out_correct, tm, p.beta);
+            rep.held_out = score_timesteps(choose_timesteps(deployed, *held_out, p.eval_batch_size),
+                                           *held_out_correct, tm, p.beta);
         }
         if (on_epoch) on_epoch(rep);
     }

@@ -48,10 +48,10 @@ snn::model make_policy_net(const std::string& body, int t_max, snn::shape3 input
 
 // How a choice of timesteps does against a correctness table.
 struct policy_score {
-    double mean_reward = 0;            // mean_i r_i(T_i) [1]
-    double mean_t = 0;                 // mean_i T_i [timesteps]
-    double accuracy = 0;               // fraction of samples right at T_i [1]
-    std::vector<double> share;         // [t_max] fraction of samples with T_i = t [1]
+    double mean_reward = 0;     // mean_i r_i(T_i) [1]
+    double mean_t = 0;          // mean_i T_i [timesteps]
+    double accuracy = 0;        // fraction of samples right at T_i [1]
+    std::vector<double> share;  // [t_max] fraction of samples with T_i = t [1]
 };
 
 // t: [N] chosen steps in 1..t_max; correct: [N x t_max] (earlyexit::correctness_table).
@@ -60,21 +60,21 @@ policy_score score_timesteps(const std::vector<std::int32_t>& t,
                              const std::vector<std::uint8_t>& correct, int t_max, double beta);
 
 struct policy_train_params {
-    int t_max = 4;                 // outputs of the policy net [timesteps]
-    double beta = 1.0;             // reward of a wrong answer is -beta [1]
-    std::uint64_t seed = 1;        // REINFORCE draws, initialization was keyed by it too [1]
-    snn::train_params train;       // epochs, batch_size, lr, AdamW, schedule, augmentation and
-                                   // shuffling seed of the policy net
-    int eval_batch_size = 16;      // batch of choose_timesteps on the held-out set [samples]
+    int t_max = 4;             // outputs of the policy net [timesteps]
+    double beta = 1.0;         // reward of a wrong answer is -beta [1]
+    std::uint64_t seed = 1;    // REINFORCE draws, initialization was keyed by it too [1]
+    snn::train_params train;   // epochs, batch_size, lr, AdamW, schedule, augmentation and
+                               // shuffling seed of the policy net
+    int eval_batch_size = 16;  // batch of choose_timesteps on the held-out set [samples]
 };
 
 struct policy_epoch_report {
-    int epoch = 0;                 // 0-based
-    std::size_t samples = 0;       // training samples seen this epoch
-    double expected_reward = 0;    // mean over them of E_{t ~ pi}[r] when their batch was drawn [1]
-    double sampled_reward = 0;     // mean r_i(a_i) of the REINFORCE draws [1]
+    int epoch = 0;               // 0-based
+    std::size_t samples = 0;     // training samples seen this epoch
+    double expected_reward = 0;  // mean over them of E_{t ~ pi}[r] when their batch was drawn [1]
+    double sampled_reward = 0;   // mean r_i(a_i) of the REINFORCE draws [1]
     bool has_held_out = false;
-    policy_score held_out;         // the epoch's deployed net on the held-out set
+    policy_score held_out;  // the epoch's deployed net on the held-out set
 };
 
 // Trains `net` (from make_policy_net) for p.train.epochs on `train` with its correctness

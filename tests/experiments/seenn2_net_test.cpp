@@ -139,8 +139,8 @@ TEST_CASE("REINFORCE training finds the input-dependent optimal timesteps") {
         experiments::policy_train_params q = p;
         q.train.epochs = epochs;
         snn::model m = experiments::train_policy_net(
-            make_policy_net("flatten, linear:64, relu", 4, {1, 8, 8}, seed), train, train_c,
-            &held, &held_c, q, [&](const experiments::policy_epoch_report& r) {
+            make_policy_net("flatten, linear:64, relu", 4, {1, 8, 8}, seed), train, train_c, &held,
+            &held_c, q, [&](const experiments::policy_epoch_report& r) {
                 if (log) log->push_back(r);
             });
         omp_set_num_threads(saved);
@@ -151,8 +151,9 @@ TEST_CASE("REINFORCE training finds the input-dependent optimal timesteps") {
     REQUIRE(log.size() == 40);
     for (const auto& r : log)
         if (r.epoch % 10 == 9)
-            MESSAGE("epoch " << r.epoch + 1 << ": E[r] " << r.expected_reward << ", held-out reward "
-                         << r.held_out.mean_reward << ", mean T " << r.held_out.mean_t);
+            MESSAGE("epoch " << r.epoch + 1 << ": E[r] " << r.expected_reward
+                             << ", held-out reward " << r.held_out.mean_reward << ", mean T "
+                             << r.held_out.mean_t);
     const auto t = choose_timesteps(trained, held, 16);
     int at_optimum = 0;
     for (std::size_t i = 0; i < held.size(); ++i) at_optimum += t[i] == held.labels[i] + 1;
@@ -183,7 +184,8 @@ TEST_CASE("REINFORCE training finds the input-dependent optimal timesteps") {
 // BatchNorm so both use the same weights; then T = 1 + argmax. Batch sizes 1, 7, 64 and 1 or
 // 2 threads must give the identical vector. The second net starts with flatten, which the
 // trainer once read as zeros.
-TEST_CASE("choose_timesteps equals the trainer's forward argmax for every batch size and thread count") {
+TEST_CASE(
+    "choose_timesteps equals the trainer's forward argmax for every batch size and thread count") {
     const std::uint64_t seed = base_seed() + 1;
     INFO("seed " << seed);
     const snn::shape3 in{2, 9, 7};
@@ -250,14 +252,17 @@ TEST_CASE("load_policy_net accepts what train-policy writes and names what is wr
     CHECK(same_bits(back.layers[0].weight, deployed.layers[0].weight));
     CHECK(back.num_classes() == 4);
     CHECK(load_error(dir / "ok.h5", 3) ==
-          dir / "ok.h5" + ": the policy net has 4 outputs, earlyexit.t_max = 3 needs one per "
-                          "timestep");
+          dir / "ok.h5" +
+              ": the policy net has 4 outputs, earlyexit.t_max = 3 needs one per "
+              "timestep");
     CHECK(load_error(dir / "bn.h5", 4) ==
-          dir / "bn.h5" + ": holds BatchNorm layers (a training checkpoint?); use the policy net "
-                          "spikebar train-policy wrote");
+          dir / "bn.h5" +
+              ": holds BatchNorm layers (a training checkpoint?); use the policy net "
+              "spikebar train-policy wrote");
     CHECK(load_error(dir / "snn.h5", 4) ==
-          dir / "snn.h5" + ": /network@kind = 'snn', a SEENN-II policy net is an ann "
-                           "(spikebar train-policy writes one)");
+          dir / "snn.h5" +
+              ": /network@kind = 'snn', a SEENN-II policy net is an ann "
+              "(spikebar train-policy writes one)");
     CHECK(load_error(dir / "none.h5", 4) ==
           dir / "none.h5" + ": cannot open (missing or unreadable)");
     CHECK_THROWS_WITH_AS(experiments::load_policy_net("", 4),
@@ -267,8 +272,8 @@ TEST_CASE("load_policy_net accepts what train-policy writes and names what is wr
 }
 
 TEST_CASE("make_policy_net appends the head and names earlyexit.seenn2_layers in errors") {
-    const snn::model m = make_policy_net("conv:8:3:2, bn, relu, flatten, linear:16, relu", 4,
-                                         {1, 28, 28}, 1);
+    const snn::model m =
+        make_policy_net("conv:8:3:2, bn, relu, flatten, linear:16, relu", 4, {1, 28, 28}, 1);
     CHECK(m.net.kind == "ann");
     CHECK(m.num_classes() == 4);
     CHECK(m.arch.layers.back().kind == snn::layer_kind::linear);
