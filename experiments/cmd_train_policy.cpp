@@ -64,10 +64,6 @@ std::string shares(const std::vector<double>& s) {
     return out;
 }
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
 // The ideal SNN over `data` for all of its steps, with a progress line; the correctness
 // table [N x T] comes from earlyexit::correctness_table on the logged O_t.
 struct snn_run {

@@ -60,4 +60,9 @@ private:
 // "42s", "1m17s", "2h05m": a duration for humans. Negative or non-finite -> "?".
 std::string format_duration(double seconds);
 
+// Wall seconds since t0 (steady clock).
+inline double seconds_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
 }  // namespace experiments

@@ -7,6 +7,7 @@
 #include "experiments/counting_synapse.hpp"
 #include "experiments/crossbar_synapse.hpp"
 #include "experiments/energy.hpp"
+#include "experiments/progress.hpp"
 #include "experiments/run_file.hpp"
 #include "experiments/seenn2_net.hpp"
 #include "snn/engine.hpp"
@@ -18,14 +19,6 @@
 #endif
 
 namespace experiments {
-
-namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-}  // namespace
 
 evaluation run_evaluation(const run_config& cfg, const std::string& model_path,
                           const std::string& out_path, const std::string& command,
