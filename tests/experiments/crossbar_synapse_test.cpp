@@ -25,6 +25,7 @@
 #include "common/rng.hpp"
 #include "experiments/commands.hpp"
 #include "experiments/evaluate.hpp"
+#include "fixtures.hpp"
 #include "snn/engine.hpp"
 #include "snn/h5.hpp"
 #include "snn/model.hpp"
@@ -40,62 +41,15 @@ double gamma_n(int n) {
     return n * u_float / (1 - n * u_float);
 }
 
-snn::model test_model(const std::string& encoding = "direct", const std::string& kind = "snn") {
-    snn::network_params net;
-    net.layers =
-        "conv:8:3, lif, maxpool:2, conv:16:3, lif, maxpool:2, flatten, linear:24, lif, linear:10";
-    net.timesteps = 4;
-    net.encoding = encoding;
-    net.kind = kind;
-    snn::neuron_params lif;
-    snn::model m = snn::make_model(net, lif, {1, 12, 12}, 7);
-    int q = 0;
-    for (auto& s : m.layers) {
-        if (s.weight.empty()) continue;
-        const float gain = 1.5f * float(++q);  // deeper layers see sparser spikes
-        for (auto& w : s.weight) w *= gain;
-    }
-    return m;
-}
-
-// Synthetic images: a third of the pixels black (background), the rest uniform in (0, 1).
-snn::dataset test_data(std::size_t n, std::uint64_t seed = 99) {
-    snn::dataset d;
-    d.name = "synthetic";
-    d.channels = 1;
-    d.height = d.width = 12;
-    d.num_classes = 10;
-    spikebar::counter_stream s{seed, 0xDA7A};
-    d.images.resize(n * d.image_size());
-    for (auto& p : d.images) {
-        const double u = s.uniform();
-        p = u < 1.0 / 3 ? 0.0f : float(u);
-    }
-    for (std::size_t i = 0; i < n; ++i) d.labels.push_back(std::uint8_t(s.below(10)));
-    return d;
-}
+using fixtures::harsh_chip;
+using fixtures::test_data;
+using fixtures::test_model;
 
 // Every non-ideality off, unlimited resolution, ideal wires.
 crossbar::chip_params ideal_chip(int tile = 32) {
     crossbar::chip_params p;
     p.crossbar.tile_rows = p.crossbar.tile_cols = tile;
     p.wires = {0, 0, 0, 0};
-    return p;
-}
-
-// Every non-ideality on (configs/device/stress.ini-like), small tiles so that layers split.
-crossbar::chip_params harsh_chip(double read_noise = 0.1) {
-    crossbar::chip_params p;
-    p.crossbar.tile_rows = 32;
-    p.crossbar.tile_cols = 16;
-    p.crossbar.dac_bits = 6;
-    p.device.level_bits = 5;
-    p.device.d2d_sigma = 0.05;
-    p.device.stuck_on_fraction = 0.002;
-    p.device.stuck_off_fraction = 0.002;
-    p.device.read_noise_sigma = read_noise;
-    p.wires = {2.5, 2.5, 1, 1};
-    p.adc.bits = 6;
     return p;
 }
 
