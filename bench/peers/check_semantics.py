@@ -42,8 +42,8 @@ def main():
         subprocess.run([binary, "eval", "--config", config, "--model", model, "--out", run,
                         "--set", f"data.test_limit={n}"], check=True, stdout=subprocess.DEVNULL)
         with h5py.File(run, "r") as f:
-            ours_O = np.array(f["timesteps/logits"])          # [N, T, K]
-            ours_c = np.array(f["timesteps/spike_count"])     # [N, T, L]
+            ours_O = np.array(f["timesteps/logits"][0])       # lane 0 of [1, N, T, K]
+            ours_c = np.array(f["timesteps/spike_count"][0])  # lane 0 of [1, N, T, L]
             text = f.attrs["config"]
             text = text.decode() if isinstance(text, bytes) else text
     import configparser
