@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/errors.hpp"
+#include "common/version.hpp"
 #include "earlyexit/oracle.hpp"
 #include "earlyexit/policy.hpp"
 #include "earlyexit/replay.hpp"
@@ -244,7 +245,7 @@ void write_h5(const std::string& path, const replay_info& info,
         h5::write_attr(f, "/", "format", std::string("spikebar-replay"));
         h5::write_attr(f, "/", "format_version", std::int64_t{1});
         h5::write_attr(f, "/", "spikebar_version", std::string(SPIKEBAR_VERSION));
-        h5::write_attr(f, "/", "git_revision", std::string(SPIKEBAR_GIT_REV));
+        h5::write_attr(f, "/", "git_revision", std::string(spikebar::git_revision()));
         h5::write_attr(f, "/", "command", info.command);
         h5::write_attr(f, "/", "run", info.run_path);
         h5::write_attr(f, "/", "run_git_revision", h.git_revision);

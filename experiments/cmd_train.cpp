@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "common/errors.hpp"
+#include "common/version.hpp"
 #include "experiments/cli.hpp"
 #include "experiments/commands.hpp"
 #include "experiments/config.hpp"
@@ -142,7 +143,7 @@ int cmd_train(const args& a) {
     deployed.metadata["train_seconds"] = std::to_string(seconds);
     deployed.metadata["train_threads"] = std::to_string(omp_get_max_threads());
     deployed.metadata["command"] = command_line("train", a);
-    deployed.metadata["spikebar_version"] = std::string(SPIKEBAR_VERSION) + " (git " + SPIKEBAR_GIT_REV + ")";
+    deployed.metadata["spikebar_version"] = std::string(SPIKEBAR_VERSION) + " (git " + spikebar::git_revision() + ")";
     snn::save_model(deployed, out_path);
     std::fprintf(stderr, "wrote  %s  (training %s)\n", out_path.c_str(), format_duration(seconds).c_str());
     return 0;

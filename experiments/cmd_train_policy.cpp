@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "common/errors.hpp"
+#include "common/version.hpp"
 #include "earlyexit/preset.hpp"
 #include "earlyexit/replay.hpp"
 #include "experiments/cli.hpp"
@@ -247,7 +248,7 @@ int cmd_train_policy(const args& a) {
     out.metadata["train_seconds"] = std::to_string(train_seconds);
     out.metadata["train_threads"] = std::to_string(omp_get_max_threads());
     out.metadata["spikebar_version"] =
-        std::string(SPIKEBAR_VERSION) + " (git " + SPIKEBAR_GIT_REV + ")";
+        std::string(SPIKEBAR_VERSION) + " (git " + spikebar::git_revision() + ")";
     snn::save_model(out, out_path);
     std::fprintf(stderr, "wrote  %s  (SNN runs %s, policy training %s)\n", out_path.c_str(),
                  format_duration(snn_seconds).c_str(), format_duration(train_seconds).c_str());

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/errors.hpp"
+#include "common/version.hpp"
 #include "experiments/commands.hpp"
 
 namespace {
@@ -53,7 +54,7 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (cmd == "--version") {
-        std::printf("spikebar %s (git %s)\n", SPIKEBAR_VERSION, SPIKEBAR_GIT_REV);
+        std::printf("spikebar %s (git %s)\n", SPIKEBAR_VERSION, spikebar::git_revision());
         return 0;
     }
     try {

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "common/errors.hpp"
+#include "common/version.hpp"
 #include "snn/h5.hpp"
 
 namespace experiments {
@@ -184,7 +185,7 @@ void run_writer::finish(const std::vector<eval_result>& results,
     h5::write_attr(f, "/", "format", std::string("spikebar-run"));
     h5::write_attr(f, "/", "format_version", std::int64_t{2});
     h5::write_attr(f, "/", "spikebar_version", std::string(SPIKEBAR_VERSION));
-    h5::write_attr(f, "/", "git_revision", std::string(SPIKEBAR_GIT_REV));
+    h5::write_attr(f, "/", "git_revision", std::string(spikebar::git_revision()));
     h5::write_attr(f, "/", "command", h.command);
     h5::write_attr(f, "/", "config", h.config_text);
     h5::write_attr(f, "/", "model", h.model_path);

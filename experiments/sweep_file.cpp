@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "common/errors.hpp"
+#include "common/version.hpp"
 #include "experiments/run_file.hpp"
 #include "experiments/run_reader.hpp"
 #include "snn/h5.hpp"
@@ -205,7 +206,7 @@ std::vector<point_summary> write_sweep_file(const std::string& path, const sweep
         h5::write_attr(f, "/", "format", std::string("spikebar-sweep"));
         h5::write_attr(f, "/", "format_version", format_version);
         h5::write_attr(f, "/", "spikebar_version", std::string(SPIKEBAR_VERSION));
-        h5::write_attr(f, "/", "git_revision", std::string(SPIKEBAR_GIT_REV));
+        h5::write_attr(f, "/", "git_revision", std::string(spikebar::git_revision()));
         h5::write_attr(f, "/", "command", command);
         h5::write_attr(f, "/", "created", utc_now());
         h5::write_attr(f, "/", "config_path", config_path);

@@ -58,7 +58,7 @@ expect 2 "spikebar: unknown option '--frobnicate': expected a command ($commands
     "$bin" --frobnicate
 # --version: one line, the version and git revision, exit 0.
 expect 0 "" "*" -- "$bin" --version
-if ! grep -Eqx 'spikebar [0-9]+\.[0-9]+\.[0-9]+ \(git ([0-9a-f]+|unknown)\)' "$tmp/out"; then
+if ! grep -Eqx 'spikebar [0-9]+\.[0-9]+\.[0-9]+ \(git ([0-9a-f]+(-dirty)?|unknown)\)' "$tmp/out"; then
     echo "FAIL: spikebar --version printed: $(cat "$tmp/out")"
     fails=$((fails + 1))
 fi
