@@ -300,6 +300,11 @@ TEST_CASE("the shipped Fashion-MNIST configs load and share one network but for 
         same.train = base.train;
         CHECK(effective_config(same) == effective_config(base));
     }
+    // The integrate-and-fire variant: the default config with no leak, nothing else changed.
+    run_config integrate_and_fire = load_config(dir + "fmnist_snn_if.ini");
+    CHECK(integrate_and_fire.lif.decay == 1.0);
+    integrate_and_fire.lif.decay = base.lif.decay;
+    CHECK(effective_config(integrate_and_fire) == effective_config(base));
 }
 
 TEST_CASE("docs/config.md lists every key with its current default") {
