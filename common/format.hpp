@@ -1,4 +1,4 @@
-// Number formatting for messages.
+// Text helpers for messages and config parsing.
 #pragma once
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +14,14 @@ inline std::string shortest(double v) {
         if (std::strtod(buf, nullptr) == v) break;
     }
     return buf;
+}
+
+// s without leading and trailing spaces and tabs.
+inline std::string trim(const std::string& s) {
+    const auto b = s.find_first_not_of(" \t");
+    if (b == std::string::npos) return "";
+    const auto e = s.find_last_not_of(" \t");
+    return s.substr(b, e - b + 1);
 }
 
 }  // namespace spikebar

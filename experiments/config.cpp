@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "common/errors.hpp"
+#include "common/format.hpp"
 
 namespace po = boost::program_options;
 
@@ -114,12 +115,7 @@ const field* find_field(const std::string& name) {
     return nullptr;
 }
 
-std::string trim(const std::string& s) {
-    const auto b = s.find_first_not_of(" \t");
-    if (b == std::string::npos) return "";
-    const auto e = s.find_last_not_of(" \t");
-    return s.substr(b, e - b + 1);
-}
+using spikebar::trim;
 
 std::string shown(const std::string& value) {
     return value.empty() ? "''" : value;

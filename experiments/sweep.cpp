@@ -9,6 +9,7 @@
 #include <set>
 
 #include "common/errors.hpp"
+#include "common/format.hpp"
 #include "earlyexit/policy.hpp"
 #include "experiments/dataset_io.hpp"
 #include "experiments/seenn2_net.hpp"
@@ -21,12 +22,7 @@ namespace {
 constexpr std::size_t max_values = 100000;  // per range: beyond that a typo is likelier
 constexpr std::size_t max_points = 1000000;
 
-std::string trim(const std::string& s) {
-    const auto b = s.find_first_not_of(" \t");
-    if (b == std::string::npos) return "";
-    const auto e = s.find_last_not_of(" \t");
-    return s.substr(b, e - b + 1);
-}
+using spikebar::trim;
 
 std::vector<std::string> split(const std::string& s, char sep) {
     std::vector<std::string> out;

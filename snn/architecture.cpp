@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "common/errors.hpp"
+#include "common/format.hpp"
 
 namespace snn {
 
@@ -22,12 +23,7 @@ const char* layer_kind_name(layer_kind k) {
 
 namespace {
 
-std::string trim(const std::string& s) {
-    const auto b = s.find_first_not_of(" \t");
-    if (b == std::string::npos) return "";
-    const auto e = s.find_last_not_of(" \t");
-    return s.substr(b, e - b + 1);
-}
+using spikebar::trim;
 
 std::vector<std::string> split(const std::string& s, char sep) {
     std::vector<std::string> out;
