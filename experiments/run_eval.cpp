@@ -1,5 +1,6 @@
 #include "experiments/run_eval.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 
@@ -10,7 +11,6 @@
 #include "experiments/progress.hpp"
 #include "experiments/run_file.hpp"
 #include "experiments/seenn2_net.hpp"
-#include "snn/engine.hpp"
 #include "snn/model_io.hpp"
 #include "snn/synapse.hpp"
 
@@ -108,7 +108,9 @@ evaluation run_evaluation(const run_config& cfg, const std::string& model_path,
         h.online_exit = cfg.eval.online_exit;
         h.timesteps = T;
         h.classes = m.num_classes();
-        h.lif_layers = snn::engine(m, ideal).num_lif_layers();
+        h.lif_layers = static_cast<int>(
+            std::count_if(m.arch.layers.begin(), m.arch.layers.end(),
+                          [](const snn::layer_spec& l) { return l.kind == snn::layer_kind::lif; }));
         h.weighted_layers = em.weighted_layers();
         h.energy_rows = em.row_names();
         for (std::size_t i = 0; i < test.size(); ++i) h.index.push_back(i);
