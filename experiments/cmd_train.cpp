@@ -1,5 +1,6 @@
 // spikebar train: BPTT training from a config; checkpoints every epoch, --resume
 // continues from the last one; writes the deployed (BatchNorm-folded) model.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -32,6 +33,25 @@ const char* const usage =
     "  --set K=V      override key K (section.key) after the file; repeatable\n"
     "\n"
     "After each epoch the deployed model is evaluated on the test set at every timestep.\n";
+
+// The part of an effective config that decides what training computes: the sections
+// train reads. Other sections ([eval], [crossbar], [energy], ...) may change, or gain keys
+// in a newer spikebar, without invalidating a checkpoint.
+std::string training_sections(const std::string& effective) {
+    static const char* const kept[] = {"[network]", "[lif]", "[train]", "[data]"};
+    std::string out, line;
+    bool keep = false;
+    std::size_t pos = 0;
+    while (pos < effective.size()) {
+        const std::size_t end = std::min(effective.find('\n', pos), effective.size());
+        line = effective.substr(pos, end - pos);
+        pos = end + 1;
+        if (!line.empty() && line.front() == '[')
+            keep = std::find(std::begin(kept), std::end(kept), line) != std::end(kept);
+        if (keep) out += line + '\n';
+    }
+    return out;
+}
 
 std::string percent(double x) {
     char buf[32];
@@ -71,9 +91,10 @@ int cmd_train(const args& a) {
         if (!std::filesystem::exists(ckpt_path))
             throw spikebar::io_error(ckpt_path + ": no checkpoint to resume from");
         snn::checkpoint c = snn::load_checkpoint(ckpt_path);
-        if (c.m.metadata["config"] != config_text)
+        if (training_sections(c.m.metadata["config"]) != training_sections(config_text))
             throw spikebar::config_error("train --resume: " + ckpt_path +
-                                         " was written with a different config; start afresh without --resume");
+                                         " was written with a different [network], [lif], [train] or [data];"
+                                         " start afresh without --resume");
         seconds_before = std::stod(c.m.metadata["train_seconds"]);
         first_epoch = c.epochs_done;
         m = std::move(c.m);
