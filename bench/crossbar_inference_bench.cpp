@@ -4,6 +4,12 @@
 // segment), 5 % device-to-device variation, 5 % read noise, 6-bit ADC calibrated on 256
 // training samples, 8-bit DAC (configs/device/demo.ini), at tile sizes 64 and 128.
 // Chip programming (transfer matrices) and ADC calibration are timed separately.
+// Also, to tell what the read noise costs and what no implementation can avoid: the same
+// chip without read noise, timed the same way; the arithmetic per image of both designs
+// counted on the first 200 images (ideal: the accumulates and multiply-accumulates its
+// event-driven kernels do; chip: the current sums sum_i d_i K[i][o] and, with read noise,
+// the variance sums sum_i d_i^2 Q[i][o] of every tile read, and one normal draw per
+// digitized output); and the generator's cost for that many draws, timed alone.
 // Inference is timed as `spikebar eval` runs it (experiments::evaluate, work counters
 // recorded) and without work counters, both without the shadow network; medians
 // of `--repeats` alternating runs, wall-clock and process CPU time (with --threads 1 the CPU
@@ -21,10 +27,13 @@
 #include <string>
 #include <vector>
 
+#include "crossbar/normal.hpp"
 #include "experiments/config.hpp"
+#include "experiments/counting_synapse.hpp"
 #include "experiments/crossbar_synapse.hpp"
 #include "experiments/dataset_io.hpp"
 #include "experiments/evaluate.hpp"
+#include "snn/engine.hpp"
 #include "snn/model_io.hpp"
 #include "snn/synapse.hpp"
 
@@ -60,6 +69,63 @@ struct timing {
     double wall() const { return median(walls); }
     double cpu() const { return median(cpus); }
 };
+
+// Work per image of the first n test images, all T steps, through `syn` (counters on).
+struct chip_work {
+    double mean_macs = 0, normals = 0, adc = 0;
+};
+chip_work count_chip_work(const snn::model& m, experiments::crossbar_synapse& xs,
+                          const snn::dataset& test, std::size_t n, std::uint64_t seed) {
+    const int T = m.timesteps(), L = xs.num_layers();
+    std::vector<crossbar::mvm_counts> c(n * std::size_t(T) * std::size_t(L));
+    xs.record_counts(c.data(), 0, n, T);
+    snn::engine eng(m, xs, seed);
+    eng.start(test.image(0), n, 0);
+    for (int t = 1; t <= T; ++t) eng.step();
+    xs.record_counts(nullptr, 0, 0, T);
+    chip_work w;
+    for (std::size_t i = 0; i < c.size(); ++i) {
+        const crossbar::layer_layout& lay = xs.chip().layout(int(i % std::size_t(L)));
+        // Every tile of a row tile sees the same n active rows: sum over the row tile's
+        // column tiles of n * outs_used = (its row activations / col_tiles) * out.
+        w.mean_macs += double(c[i].row_activations) / lay.col_tiles * lay.out;
+        w.adc += double(c[i].adc_conversions);
+    }
+    w.mean_macs /= double(n);
+    w.adc /= double(n);
+    w.normals = xs.chip().params().device.read_noise_sigma > 0 ? w.adc : 0;
+    return w;
+}
+
+double ideal_ops_per_image(const snn::model& m, const snn::ideal_synapse& ideal,
+                           const snn::dataset& test, std::size_t n, std::uint64_t seed) {
+    const experiments::counting_synapse cs(m, ideal);
+    const int T = m.timesteps();
+    std::vector<experiments::op_counts> c(n * std::size_t(T) * std::size_t(cs.num_layers()));
+    const_cast<experiments::counting_synapse&>(cs).record_counts(c.data(), 0, n, T);
+    snn::engine eng(m, cs, seed);
+    eng.start(test.image(0), n, 0);
+    for (int t = 1; t <= T; ++t) eng.step();
+    double ops = 0;
+    for (const auto& x : c) ops += double(x.macs) + double(x.acs);
+    return ops / double(n);
+}
+
+// CPU seconds of `count` read-noise draws, generated `block` at a time as a tile row does.
+double normals_cpu_s(double count, int block) {
+    std::vector<float> z(std::size_t(block) + 1);
+    const spikebar::counter_rng rng{0x5eedull};
+    const long calls = long(count / block) + 1;
+    float sink = 0;
+    const std::clock_t c0 = std::clock();
+    for (long i = 0; i < calls; ++i) {
+        crossbar::fast_normals(rng, std::uint64_t(i) * std::uint64_t(block), block, z.data());
+        sink += z[std::size_t(i % block)];
+    }
+    const double s = double(std::clock() - c0) / CLOCKS_PER_SEC;
+    if (sink == 12345.0f) std::fputs("", stderr);  // keeps the draws observable
+    return s * count / (double(calls) * block);
+}
 
 std::string num(double v) {
     char b[64];
@@ -119,6 +185,9 @@ int main(int argc, char** argv) {
 
     const snn::ideal_synapse ideal(m);
     experiments::evaluate(m, ideal, test, batch, cfg.train.seed);  // warm-up
+    const std::size_t n_count = std::min<std::size_t>(200, test.size());
+    const double ideal_ops = ideal_ops_per_image(m, ideal, test, n_count, cfg.train.seed);
+    json += ",\n  \"ideal_ops_per_image\": " + num(ideal_ops);
     for (int tile : tiles) {
         crossbar::chip_params cp{cfg.crossbar, cfg.device, cfg.wires, cfg.adc};
         cp.crossbar.tile_rows = cp.crossbar.tile_cols = tile;
@@ -128,11 +197,16 @@ int main(int argc, char** argv) {
         t0 = std::chrono::steady_clock::now();
         experiments::calibrate_chips(m, train, 256, cfg.train.seed, {&xs});
         const double calibrate = seconds_since(t0);
+        crossbar::chip_params quiet = cp;
+        quiet.device.read_noise_sigma = 0;
+        experiments::crossbar_synapse xq(m, quiet, cfg.eval.chip_seed, 0);
+        experiments::calibrate_chips(m, train, 256, cfg.train.seed, {&xq});
+        const std::vector<experiments::eval_lane> noiseless{{&xq, nullptr}};
         // As spikebar eval runs it (work counters recorded), and without counters.
         const std::vector<experiments::eval_lane> counted{{&xs, &xs}}, plain{{&xs, nullptr}};
         experiments::evaluate_lockstep(m, counted, nullptr, test, batch,
                                        cfg.train.seed);  // warm-up
-        timing ti, tx, tp;
+        timing ti, tx, tp, tq;
         double acc_i = 0, acc_x = 0;
         for (int r = 0; r < repeats; ++r) {
             ti.start();
@@ -147,7 +221,16 @@ int main(int argc, char** argv) {
             tp.start();
             experiments::evaluate_lockstep(m, plain, nullptr, test, batch, cfg.train.seed);
             tp.stop();
+            tq.start();
+            experiments::evaluate_lockstep(m, noiseless, nullptr, test, batch, cfg.train.seed);
+            tq.stop();
         }
+        const chip_work w = count_chip_work(m, xs, test, n_count, cfg.train.seed);
+        // Draws come a tile row at a time: col_tiles * outputs_per_tile (padded even) for
+        // the largest layer; timing them at that block size is the generator's own cost.
+        const crossbar::layer_layout& big = xs.chip().layout(1);
+        const int block = std::min(1024, big.col_tiles * (big.outputs_per_tile + (big.outputs_per_tile & 1)));
+        const double normals_s = normals_cpu_s(w.normals * double(test.size()), block);
         const double n = double(test.size());
         const std::string p = ",\n  \"tile" + std::to_string(tile) + "_";
         json += p + "chip_build_s\": " + num(build);
@@ -158,13 +241,25 @@ int main(int argc, char** argv) {
         json += p + "crossbar_over_ideal_wall\": " + num(tx.wall() / ti.wall());
         json += p + "crossbar_over_ideal_cpu\": " + num(tx.cpu() / ti.cpu());
         json += p + "crossbar_no_counters_over_ideal_cpu\": " + num(tp.cpu() / ti.cpu());
+        json += p + "crossbar_no_read_noise_over_ideal_cpu\": " + num(tq.cpu() / ti.cpu());
+        json += p + "chip_current_macs_per_image\": " + num(w.mean_macs);
+        json += p + "chip_variance_macs_per_image\": " + num(w.normals > 0 ? w.mean_macs : 0.0);
+        json += p + "chip_normals_per_image\": " + num(w.normals);
+        json += p + "chip_adc_conversions_per_image\": " + num(w.adc);
+        json += p + "chip_over_ideal_arithmetic\": " + num(2 * w.mean_macs / ideal_ops);
+        json += p + "normals_alone_over_ideal_cpu\": " + num(normals_s / ti.cpu());
         json += p + "ideal_accuracy\": " + num(acc_i);
         json += p + "crossbar_accuracy\": " + num(acc_x);
         std::fprintf(stderr,
                      "tile %d: build %.3f s, calibration %.3f s; ideal %.0f img/s, crossbar %.0f "
-                     "img/s (%.2fx wall, %.2fx cpu), without counters %.2fx cpu\n",
+                     "img/s (%.2fx wall, %.2fx cpu), without counters %.2fx cpu, without read "
+                     "noise %.2fx cpu\n"
+                     "  per image: ideal %.3g ops; chip %.3g current + %.3g variance MACs (%.2fx), "
+                     "%.3g normals (alone %.2fx the ideal cpu)\n",
                      tile, build, calibrate, n / ti.wall(), n / tx.wall(), tx.wall() / ti.wall(),
-                     tx.cpu() / ti.cpu(), tp.cpu() / ti.cpu());
+                     tx.cpu() / ti.cpu(), tp.cpu() / ti.cpu(), tq.cpu() / ti.cpu(), ideal_ops,
+                     w.mean_macs, w.normals > 0 ? w.mean_macs : 0.0, 2 * w.mean_macs / ideal_ops,
+                     w.normals, normals_s / ti.cpu());
     }
     json += "\n}\n";
     if (out_path.empty())
