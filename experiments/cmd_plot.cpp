@@ -16,11 +16,12 @@ namespace {
 
 const char* const python = "/usr/bin/python3";
 const char* const usage =
-    "usage: spikebar plot FILE... [--out DIR]\n"
+    "usage: spikebar plot FILE... [--out DIR] [--overlay NAME]\n"
     "\n"
     "  FILE      a run file (spikebar eval --out), replay file (spikebar replay --out) or\n"
     "            sweep file (spikebar sweep --out)\n"
     "  --out DIR directory for the PNGs (default: beside each file)\n"
+    "  --overlay NAME  replay files only: all their Pareto curves in one figure, NAME.png\n"
     "\n"
     "Runs " SPIKEBAR_SOURCE_DIR "/experiments/plot.py with /usr/bin/python3 (python3-matplotlib,\n"
     "python3-h5py); it lists the figures it writes.\n";

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Figures from spikebar output files (docs/output-format.md), as PNGs.
 
-usage: plot.py FILE... [--out DIR]
+usage: plot.py FILE... [--out DIR] [--overlay NAME]
 
 A run file (spikebar eval --out) gives
   <stem>_error_growth.png   membrane RMSE and spike mismatch against the ideal shadow
@@ -14,6 +14,10 @@ A replay file (spikebar replay --out) gives
                             fixed-T points and the oracle bound
 A sweep file (spikebar sweep --out) gives
   <stem>_sweep.png          accuracy against each swept key, one line per model/T
+With --overlay NAME, the replay files instead go into one figure, NAME.png (in --out, or
+beside the first file): every file's Pareto curve (lane 0, or the mean over lanes when all
+lanes share the threshold values), its fixed-T points and oracle, labelled by file name,
+to compare hardware levels or models.
 Run with Debian's python3 (numpy, h5py, matplotlib from apt).
 """
 import argparse
@@ -156,6 +160,45 @@ def plot_replay(f, stem):
     return [save(fig, stem + "_pareto.png")]
 
 
+def lane_mean(x):
+    """A [L, R] table as its mean over lanes (a row per threshold value)."""
+    x = np.atleast_1d(x)
+    return x.mean(axis=0) if x.ndim == 2 else x
+
+
+def plot_overlay(files, path):
+    """Pareto curves of several replay files in one figure, mean over lanes."""
+    fig, ax = plt.subplots(1, 2, figsize=(11, 4.5))
+    lo = 100.0
+    for i, (name, f) in enumerate(files):
+        color = f"C{i}"
+        for g, style in (("pareto", dict(ls="-", lw=1.2, label=f"{name}: {text(f.attrs['policy'])}")),
+                         ("fixed_t", dict(marker="s", ls="none", ms=5, label=f"{name}: fixed T")),
+                         ("oracle", dict(marker="*", ls="none", ms=11, label=f"{name}: oracle"))):
+            if g not in f:
+                continue
+            # pareto and fixed_t are [L, R]; the oracle is [L]: one point, the lanes' mean.
+            avg = (lambda x: np.atleast_1d(np.mean(x))) if g == "oracle" else lane_mean
+            acc = 100 * avg(f[g]["accuracy"][...])
+            mt = avg(f[g]["mean_timesteps"][...])
+            me = avg(f[g]["mean_energy_pj"][...]) / 1000
+            if g != "oracle":
+                lo = min(lo, float(np.nanmin(acc)))
+            order = np.argsort(mt) if g == "pareto" else slice(None)
+            ax[0].plot(mt[order], acc[order], color=color, **style)
+            order = np.argsort(me) if g == "pareto" else slice(None)
+            ax[1].plot(me[order], acc[order], color=color, **style)
+    ax[0].set_xlabel("mean timesteps")
+    ax[1].set_xlabel("mean energy per sample [nJ]")
+    for a in ax:
+        a.set_ylabel("accuracy [%] (mean over chips)")
+        a.set_ylim(bottom=lo - 1)
+        a.grid(alpha=0.3)
+    ax[1].set_xscale("log")
+    ax[0].legend(fontsize=7)
+    return [save(fig, path)]
+
+
 def determines(a, b):
     """True when every value of column a goes with a single value of column b."""
     seen = {}
@@ -206,7 +249,27 @@ def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("files", nargs="+")
     ap.add_argument("--out", default=None, help="directory for the PNGs (default: beside each file)")
+    ap.add_argument("--overlay", default=None, metavar="NAME",
+                    help="draw the replay files' Pareto curves in one figure, NAME.png")
     a = ap.parse_args(argv)
+    if a.overlay:
+        opened = []
+        for path in a.files:
+            try:
+                f = h5py.File(path, "r")
+            except OSError as e:
+                print(f"plot.py: {path}: cannot open as HDF5 ({e})", file=sys.stderr)
+                return 2
+            if text(f.attrs.get("format", "")) != "spikebar-replay":
+                print(f"plot.py: {path}: --overlay takes replay files (spikebar replay --out)", file=sys.stderr)
+                return 2
+            opened.append((os.path.splitext(os.path.basename(path))[0], f))
+        out_dir = a.out or os.path.dirname(os.path.abspath(a.files[0]))
+        os.makedirs(out_dir, exist_ok=True)
+        plot_overlay(opened, os.path.join(out_dir, a.overlay + ".png"))
+        for _, f in opened:
+            f.close()
+        return 0
     for path in a.files:
         try:
             f = h5py.File(path, "r")

@@ -1,0 +1,37 @@
+#!/bin/sh
+# `spikebar plot` (experiments/plot.py) on real output files: a run file, a replay file and
+# an overlay of two replay files each give their PNGs (checked by the PNG signature); a file
+# that is not a spikebar file, or a run file given to --overlay, is one line and exit 2.
+# Skipped (77) where /usr/bin/python3 lacks matplotlib or h5py, or the dataset is missing.
+# usage: plot_test.sh SPIKEBAR SOURCE_DIR
+set -eu
+bin=$1
+src=$2
+/usr/bin/python3 -c 'import matplotlib, h5py, numpy' 2>/dev/null ||
+    { echo "SKIP: /usr/bin/python3 without matplotlib/h5py/numpy"; exit 77; }
+[ -d /usr/share/datasets/fashion-mnist ] || { echo "SKIP: Fashion-MNIST not installed"; exit 77; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] || { echo "FAIL: $1 is not a PNG"; exit 1; }; }
+
+set -- --set data.test_limit=64 --set earlyexit.policy=confidence
+"$bin" eval --config "$src/configs/fmnist_snn.ini" --model "$src/models/fmnist_t4.h5" "$@" --out "$tmp/run.h5" > /dev/null
+"$bin" replay --run "$tmp/run.h5" --sweep alpha=0.5:0.9:0.1 --out "$tmp/a.h5" > /dev/null
+"$bin" replay --run "$tmp/run.h5" --policy entropy --sweep entropy_threshold=0.1:0.5:0.1 --out "$tmp/b.h5" > /dev/null
+"$bin" plot "$tmp/run.h5" "$tmp/a.h5" --out "$tmp/fig" > "$tmp/list.txt"
+for f in run_energy run_exits a_pareto; do
+    grep -qx "$tmp/fig/$f.png" "$tmp/list.txt" || { echo "FAIL: $f.png not listed"; cat "$tmp/list.txt"; exit 1; }
+    is_png "$tmp/fig/$f.png"
+done
+"$bin" plot "$tmp/a.h5" "$tmp/b.h5" --overlay both --out "$tmp/fig" > /dev/null
+is_png "$tmp/fig/both.png"
+echo "run, replay and overlay figures written"
+
+echo "not hdf5" > "$tmp/bad.h5"
+out=$("$bin" plot "$tmp/bad.h5" 2>&1 >/dev/null) && { echo "FAIL: a text file was plotted"; exit 1; } || rc=$?
+[ "$rc" = 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] && printf '%s' "$out" | grep -q "^plot.py: $tmp/bad.h5: cannot open as HDF5" ||
+    { echo "FAIL: bad file: exit $rc, '$out'"; exit 1; }
+out=$("$bin" plot "$tmp/run.h5" --overlay x 2>&1 >/dev/null) && { echo "FAIL: a run file was overlaid"; exit 1; } || rc=$?
+[ "$rc" = 2 ] && [ "$out" = "plot.py: $tmp/run.h5: --overlay takes replay files (spikebar replay --out)" ] ||
+    { echo "FAIL: overlay of a run file: exit $rc, '$out'"; exit 1; }
+echo "bad input: one line, exit 2"
