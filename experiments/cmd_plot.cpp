@@ -21,7 +21,8 @@ const char* const usage =
     "  FILE      a run file (spikebar eval --out), replay file (spikebar replay --out) or\n"
     "            sweep file (spikebar sweep --out)\n"
     "  --out DIR directory for the PNGs (default: beside each file)\n"
-    "  --overlay NAME  replay files only: all their Pareto curves in one figure, NAME.png\n"
+    "  --overlay NAME  one figure, NAME.png, of all FILEs: replay files (Pareto curves) or\n"
+    "            crossbar run files (membrane error growth per lif layer)\n"
     "\n"
     "Runs " SPIKEBAR_SOURCE_DIR "/experiments/plot.py with /usr/bin/python3 (python3-matplotlib,\n"
     "python3-h5py); it lists the figures it writes.\n";

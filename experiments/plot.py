@@ -14,10 +14,12 @@ A replay file (spikebar replay --out) gives
                             fixed-T points and the oracle bound
 A sweep file (spikebar sweep --out) gives
   <stem>_sweep.png          accuracy against each swept key, one line per model/T
-With --overlay NAME, the replay files instead go into one figure, NAME.png (in --out, or
-beside the first file): every file's Pareto curve (lane 0, or the mean over lanes when all
-lanes share the threshold values), its fixed-T points and oracle, labelled by file name,
-to compare hardware levels or models.
+With --overlay NAME, the files instead go into one figure, NAME.png (in --out, or beside
+the first file), labelled by file name, to compare hardware levels or models:
+  replay files              every file's Pareto curve, fixed-T points and oracle (means
+                            over lanes)
+  run files with a shadow   membrane RMSE against the ideal network over timesteps, one
+                            panel per lif layer (mean and std over chips): error growth
 Run with Debian's python3 (numpy, h5py, matplotlib from apt).
 """
 import argparse
@@ -199,6 +201,30 @@ def plot_overlay(files, path):
     return [save(fig, path)]
 
 
+def plot_error_overlay(files, path):
+    """Membrane RMSE against t of several crossbar run files, one panel per lif layer."""
+    layers = max(f["/shadow/membrane_rmse"].shape[2] for _, f in files)
+    fig, ax = plt.subplots(1, layers, figsize=(3.8 * layers, 3.6), squeeze=False)
+    for i, (name, f) in enumerate(files):
+        rmse = f["/shadow/membrane_rmse"][...]  # [C, T, S]
+        t = np.arange(1, rmse.shape[1] + 1)
+        mean = rmse.mean(axis=0)
+        std = rmse.std(axis=0, ddof=1) if rmse.shape[0] > 1 else None
+        for j in range(rmse.shape[2]):
+            ax[0, j].errorbar(t, mean[:, j], yerr=None if std is None else std[:, j], marker="o",
+                              capsize=3, color=f"C{i}", label=name)
+    T = max(f["/shadow/membrane_rmse"].shape[1] for _, f in files)
+    for j in range(layers):
+        ax[0, j].set_xticks(range(1, T + 1))
+        ax[0, j].set_title(f"lif layer {j + 1}")
+        ax[0, j].set_xlabel("timestep t")
+        ax[0, j].set_ylabel("membrane RMSE against ideal")
+        ax[0, j].set_ylim(bottom=0)
+        ax[0, j].grid(alpha=0.3)
+    ax[0, 0].legend(fontsize=7)
+    return [save(fig, path)]
+
+
 def determines(a, b):
     """True when every value of column a goes with a single value of column b."""
     seen = {}
@@ -260,13 +286,20 @@ def main(argv):
             except OSError as e:
                 print(f"plot.py: {path}: cannot open as HDF5 ({e})", file=sys.stderr)
                 return 2
-            if text(f.attrs.get("format", "")) != "spikebar-replay":
-                print(f"plot.py: {path}: --overlay takes replay files (spikebar replay --out)", file=sys.stderr)
+            kind = text(f.attrs.get("format", ""))
+            if kind != "spikebar-replay" and not (kind == "spikebar-run" and "shadow" in f):
+                print(f"plot.py: {path}: --overlay takes replay files, or run files of crossbar runs "
+                      "(with /shadow)", file=sys.stderr)
+                return 2
+            if opened and kind != text(opened[0][1].attrs["format"]):
+                print(f"plot.py: {path}: --overlay takes files of one kind ({path} is a {kind} file, "
+                      f"{a.files[0]} is not)", file=sys.stderr)
                 return 2
             opened.append((os.path.splitext(os.path.basename(path))[0], f))
         out_dir = a.out or os.path.dirname(os.path.abspath(a.files[0]))
         os.makedirs(out_dir, exist_ok=True)
-        plot_overlay(opened, os.path.join(out_dir, a.overlay + ".png"))
+        draw = plot_overlay if text(opened[0][1].attrs["format"]) == "spikebar-replay" else plot_error_overlay
+        draw(opened, os.path.join(out_dir, a.overlay + ".png"))
         for _, f in opened:
             f.close()
         return 0

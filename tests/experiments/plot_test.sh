@@ -1,6 +1,6 @@
 #!/bin/sh
-# `spikebar plot` (experiments/plot.py) on real output files: a run file, a replay file and
-# an overlay of two replay files each give their PNGs (checked by the PNG signature); a file
+# `spikebar plot` (experiments/plot.py) on real output files: a run file, a replay file, an
+# overlay of two replay files and one of two crossbar run files each give their PNGs (checked by the PNG signature); a file
 # that is not a spikebar file, or a run file given to --overlay, is one line and exit 2.
 # Skipped (77) where /usr/bin/python3 lacks matplotlib or h5py, or the dataset is missing.
 # usage: plot_test.sh SPIKEBAR SOURCE_DIR
@@ -25,6 +25,15 @@ for f in run_energy run_exits a_pareto; do
 done
 "$bin" plot "$tmp/a.h5" "$tmp/b.h5" --overlay both --out "$tmp/fig" > /dev/null
 is_png "$tmp/fig/both.png"
+# Two small crossbar runs: their membrane error growth in one figure.
+for n in 0 0.1; do
+    "$bin" eval --config "$src/configs/device/demo.ini" --model "$src/models/fmnist_t4.h5" --set data.test_limit=16 \
+        --set crossbar.chips=2 --set eval.calibration_samples=16 --set device.read_noise_sigma=$n --out "$tmp/chip_$n.h5" > /dev/null
+done
+"$bin" plot "$tmp/chip_0.h5" "$tmp/chip_0.1.h5" --overlay growth --out "$tmp/fig" > /dev/null
+is_png "$tmp/fig/growth.png"
+out=$("$bin" plot "$tmp/a.h5" "$tmp/chip_0.h5" --overlay x 2>&1 >/dev/null) && { echo "FAIL: mixed overlay accepted"; exit 1; } || rc=$?
+[ "$rc" = 2 ] || { echo "FAIL: mixed overlay: exit $rc"; exit 1; }
 echo "run, replay and overlay figures written"
 
 echo "not hdf5" > "$tmp/bad.h5"
@@ -32,6 +41,6 @@ out=$("$bin" plot "$tmp/bad.h5" 2>&1 >/dev/null) && { echo "FAIL: a text file wa
 [ "$rc" = 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] && printf '%s' "$out" | grep -q "^plot.py: $tmp/bad.h5: cannot open as HDF5" ||
     { echo "FAIL: bad file: exit $rc, '$out'"; exit 1; }
 out=$("$bin" plot "$tmp/run.h5" --overlay x 2>&1 >/dev/null) && { echo "FAIL: a run file was overlaid"; exit 1; } || rc=$?
-[ "$rc" = 2 ] && [ "$out" = "plot.py: $tmp/run.h5: --overlay takes replay files (spikebar replay --out)" ] ||
+[ "$rc" = 2 ] && [ "$out" = "plot.py: $tmp/run.h5: --overlay takes replay files, or run files of crossbar runs (with /shadow)" ] ||
     { echo "FAIL: overlay of a run file: exit $rc, '$out'"; exit 1; }
 echo "bad input: one line, exit 2"
