@@ -5,6 +5,7 @@
 #include "common/errors.hpp"
 #include "experiments/commands.hpp"
 #include "experiments/config.hpp"
+#include "experiments/sweep.hpp"
 
 namespace experiments {
 
@@ -16,7 +17,8 @@ const char* const usage =
     "       spikebar config --show FILE [--set section.key=value]...\n"
     "\n"
     "  --dump         every key with its default, unit and meaning, as an INI template\n"
-    "  --check FILE   validate FILE (and overrides); prints 'config FILE: ok', exit 0,\n"
+    "  --check FILE   validate FILE (and overrides), and with a [sweep] section every\n"
+    "                 point's config; prints 'config FILE: ok', exit 0,\n"
     "                 or one line naming the bad key, exit 2\n"
     "  --show FILE    the effective config: FILE plus overrides plus defaults, every key\n"
     "  --set K=V      override key K (section.key) after the file; repeatable\n"
@@ -68,9 +70,20 @@ int cmd_config(const args& a) {
         std::fputs(dump_config_template().c_str(), stdout);
         return 0;
     }
-    const run_config c = load_config(file, overrides);
+    const std::string text = read_config_text(file);
+    const run_config c = parse_config(text, "config " + file, overrides);
     if (mode == "--check") {
-        std::printf("config %s: ok\n", file.c_str());
+        // A sweep config: every point's config too, as `spikebar sweep` plans it before it
+        // runs (model files and the dataset are read only by the sweep itself).
+        const std::vector<sweep_line> lines = read_sweep_section(text, "config " + file);
+        if (lines.empty()) {
+            std::printf("config %s: ok\n", file.c_str());
+            return 0;
+        }
+        bool model_line = false;
+        for (const sweep_line& l : lines) model_line = model_line || l.key == "model";
+        const sweep_spec s = plan_sweep(text, "config " + file, overrides, model_line ? "" : "(--model)");
+        std::printf("config %s: ok ([sweep]: %zu points)\n", file.c_str(), s.points.size());
     } else {
         std::fputs(effective_config(c).c_str(), stdout);
     }

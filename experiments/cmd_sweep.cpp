@@ -46,14 +46,6 @@ const char* const usage =
     "                 spikebar merge\n"
     "  --set K=V      override key K (section.key) after the file; repeatable\n";
 
-std::string read_text(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw spikebar::io_error("config " + path + ": cannot open file");
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
 void parse_shard(const std::string& text, int* index, int* count) {
     const auto slash = text.find('/');
     bool ok = slash != std::string::npos;
@@ -189,7 +181,7 @@ int cmd_sweep(const args& a) {
     sweep_spec s;
     std::vector<point_size> sizes;
     if (!ranks.together([&] {
-            s = plan_sweep(read_text(config_path), "config " + config_path, overrides, model_path);
+            s = plan_sweep(read_config_text(config_path), "config " + config_path, overrides, model_path);
             sizes = check_sweep_inputs(s);
         }))
         return 2;
@@ -235,7 +227,7 @@ int cmd_sweep(const args& a) {
                 lock_fd = lock_work_dir(work);
                 std::string have;
                 if (fs::exists(manifest)) {
-                    have = read_text(manifest);
+                    have = read_config_text(manifest);
                 } else {  // killed before the manifest was renamed: fresh unless points exist
                     bool points = false;
                     for (const auto& e : fs::directory_iterator(work))

@@ -228,13 +228,17 @@ std::vector<sweep_line> read_sweep_section(const std::string& text, const std::s
     return out;
 }
 
-run_config load_config(const std::string& path, const std::vector<std::string>& overrides) {
+std::string read_config_text(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw spikebar::io_error("config " + path + ": cannot open file");
     std::ostringstream text;
     text << in.rdbuf();
     if (in.bad()) throw spikebar::io_error("config " + path + ": read failed");
-    return parse_config(text.str(), "config " + path, overrides);
+    return text.str();
+}
+
+run_config load_config(const std::string& path, const std::vector<std::string>& overrides) {
+    return parse_config(read_config_text(path), "config " + path, overrides);
 }
 
 run_config default_config(const std::vector<std::string>& overrides) {

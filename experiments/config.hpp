@@ -90,6 +90,9 @@ struct sweep_line {
     std::string value;  // as written: "0, 1, 2.5, 5", "0:0.05:0.3", ...
 };
 
+// The text of config file `path`. Throws io_error("config <path>: cannot open file").
+std::string read_config_text(const std::string& path);
+
 // The lines of the [sweep] section of INI text, in file order (empty without one). Throws
 // config_error as parse_config does for a line that is not key = value or a key set twice.
 std::vector<sweep_line> read_sweep_section(const std::string& text, const std::string& source);

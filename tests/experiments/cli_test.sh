@@ -44,6 +44,14 @@ expect 2 "spikebar: config $tmp/none.ini: cannot open file" "" -- \
 expect 0 "" "config $src/configs/fmnist_snn.ini: ok" -- \
     "$bin" config --check "$src/configs/fmnist_snn.ini"
 
+# A sweep config: --check plans every point, so a bad [sweep] value fails here, not in the sweep.
+printf '[crossbar]\nenabled = true\n[sweep]\nwires.r_row_ohm = 0, -1\n' >"$tmp/sweep_bad.ini"
+expect 2 "spikebar: config $tmp/sweep_bad.ini: [sweep] wires.r_row_ohm = -1: must be >= 0 [ohm]" "" -- \
+    "$bin" config --check "$tmp/sweep_bad.ini"
+printf '[crossbar]\nenabled = true\n[sweep]\nwires.r_row_ohm = 0, 1\ndevice.d2d_sigma = 0:0.05:0.1\n' >"$tmp/sweep_ok.ini"
+expect 0 "" "config $tmp/sweep_ok.ini: ok ([sweep]: 6 points)" -- \
+    "$bin" config --check "$tmp/sweep_ok.ini"
+
 "$bin" config --dump >"$tmp/dump.ini"
 expect 0 "" "config $tmp/dump.ini: ok" -- "$bin" config --check "$tmp/dump.ini"
 
