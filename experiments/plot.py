@@ -271,59 +271,70 @@ def plot_sweep(f, stem):
     return out
 
 
+class BadInput(Exception):
+    """A file plot.py cannot draw: one line for stderr, exit code 2."""
+
+
+def open_spikebar(path):
+    """The HDF5 file at path and its root `format` attribute."""
+    try:
+        f = h5py.File(path, "r")
+    except OSError as e:
+        raise BadInput(f"plot.py: {path}: cannot open as HDF5 ({e})")
+    return f, text(f.attrs.get("format", ""))
+
+
+def overlay(paths, out, name):
+    """One figure of several replay files, or of several crossbar run files."""
+    opened = []
+    try:
+        for path in paths:
+            f, kind = open_spikebar(path)
+            opened.append((os.path.splitext(os.path.basename(path))[0], f))
+            if kind != "spikebar-replay" and not (kind == "spikebar-run" and "shadow" in f):
+                raise BadInput(f"plot.py: {path}: --overlay takes replay files, or run files of "
+                               "crossbar runs (with /shadow)")
+            if kind != text(opened[0][1].attrs["format"]):
+                raise BadInput(f"plot.py: {path}: --overlay takes files of one kind ({path} is a "
+                               f"{kind} file, {paths[0]} is not)")
+        out_dir = out or os.path.dirname(os.path.abspath(paths[0]))
+        os.makedirs(out_dir, exist_ok=True)
+        replay = text(opened[0][1].attrs["format"]) == "spikebar-replay"
+        (plot_overlay if replay else plot_error_overlay)(opened, os.path.join(out_dir, name + ".png"))
+    finally:
+        for _, f in opened:
+            f.close()
+
+
+def plot_file(path, out):
+    """The figures of one run, replay or sweep file."""
+    f, kind = open_spikebar(path)
+    with f:
+        draw = {"spikebar-run": plot_run, "spikebar-replay": plot_replay, "spikebar-sweep": plot_sweep}.get(kind)
+        if draw is None:
+            raise BadInput(f"plot.py: {path}: not a spikebar run, replay or sweep file "
+                           f"(root attribute format = '{kind}')")
+        out_dir = out or os.path.dirname(os.path.abspath(path))
+        os.makedirs(out_dir, exist_ok=True)
+        draw(f, os.path.join(out_dir, os.path.splitext(os.path.basename(path))[0]))
+
+
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("files", nargs="+")
     ap.add_argument("--out", default=None, help="directory for the PNGs (default: beside each file)")
     ap.add_argument("--overlay", default=None, metavar="NAME",
-                    help="draw the replay files' Pareto curves in one figure, NAME.png")
+                    help="the files (replay files, or crossbar run files) in one figure, NAME.png")
     a = ap.parse_args(argv)
-    if a.overlay:
-        opened = []
-        for path in a.files:
-            try:
-                f = h5py.File(path, "r")
-            except OSError as e:
-                print(f"plot.py: {path}: cannot open as HDF5 ({e})", file=sys.stderr)
-                return 2
-            kind = text(f.attrs.get("format", ""))
-            if kind != "spikebar-replay" and not (kind == "spikebar-run" and "shadow" in f):
-                print(f"plot.py: {path}: --overlay takes replay files, or run files of crossbar runs "
-                      "(with /shadow)", file=sys.stderr)
-                return 2
-            if opened and kind != text(opened[0][1].attrs["format"]):
-                print(f"plot.py: {path}: --overlay takes files of one kind ({path} is a {kind} file, "
-                      f"{a.files[0]} is not)", file=sys.stderr)
-                return 2
-            opened.append((os.path.splitext(os.path.basename(path))[0], f))
-        out_dir = a.out or os.path.dirname(os.path.abspath(a.files[0]))
-        os.makedirs(out_dir, exist_ok=True)
-        draw = plot_overlay if text(opened[0][1].attrs["format"]) == "spikebar-replay" else plot_error_overlay
-        draw(opened, os.path.join(out_dir, a.overlay + ".png"))
-        for _, f in opened:
-            f.close()
-        return 0
-    for path in a.files:
-        try:
-            f = h5py.File(path, "r")
-        except OSError as e:
-            print(f"plot.py: {path}: cannot open as HDF5 ({e})", file=sys.stderr)
-            return 2
-        with f:
-            kind = text(f.attrs.get("format", ""))
-            out_dir = a.out or os.path.dirname(os.path.abspath(path))
-            os.makedirs(out_dir, exist_ok=True)
-            stem = os.path.join(out_dir, os.path.splitext(os.path.basename(path))[0])
-            if kind == "spikebar-run":
-                plot_run(f, stem)
-            elif kind == "spikebar-replay":
-                plot_replay(f, stem)
-            elif kind == "spikebar-sweep":
-                plot_sweep(f, stem)
-            else:
-                print(f"plot.py: {path}: not a spikebar run, replay or sweep file "
-                      f"(root attribute format = '{kind}')", file=sys.stderr)
-                return 2
+    try:
+        if a.overlay:
+            overlay(a.files, a.out, a.overlay)
+        else:
+            for path in a.files:
+                plot_file(path, a.out)
+    except BadInput as e:
+        print(e, file=sys.stderr)
+        return 2
     return 0
 
 
