@@ -1,8 +1,9 @@
 #!/bin/sh
-# The shipped models (models/fmnist_t{1,2,4,8}.h5 and the IF variant fmnist_t4_if.h5): `spikebar eval` on the whole Fashion-MNIST
-# test set reproduces, to the printed 0.01 %, the accuracy at every timestep that the trainer
-# recorded in each model file (/metadata/test_accuracy_percent_by_timestep) and that
-# docs/results.md quotes. Reference: the trainer's own record, written when it was trained.
+# The shipped models (models/fmnist_t{1,2,4,8}.h5 and the IF variant fmnist_t4_if.h5):
+# `spikebar eval` on the whole Fashion-MNIST test set reproduces, to the printed 0.01 %,
+# the accuracy at every timestep that the trainer recorded in each model file
+# (/metadata/test_accuracy_percent_by_timestep) and that docs/results.md quotes.
+# Reference: the trainer's own record, written when it was trained.
 # usage: shipped_models_test.sh SPIKEBAR SOURCE_DIR
 set -eu
 bin=$1
