@@ -170,7 +170,7 @@ def lane_mean(x):
 
 def plot_overlay(files, path):
     """Pareto curves of several replay files in one figure, mean over lanes."""
-    fig, ax = plt.subplots(1, 2, figsize=(11, 4.5))
+    fig, ax = plt.subplots(1, 2, figsize=(14, 4.5))
     lo = 100.0
     for i, (name, f) in enumerate(files):
         color = f"C{i}"
@@ -197,7 +197,7 @@ def plot_overlay(files, path):
         a.set_ylim(bottom=lo - 1)
         a.grid(alpha=0.3)
     ax[1].set_xscale("log")
-    ax[0].legend(fontsize=7)
+    ax[1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5))  # outside: no point hidden
     return [save(fig, path)]
 
 
