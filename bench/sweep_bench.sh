@@ -17,7 +17,7 @@ mkdir -p "$(dirname "$out")"
 
 grid() {  # grid POINTS: a config whose [sweep] has POINTS read-noise values
     local n=$1 values="" i
-    for i in $(seq 0 $((n - 1))); do values="$values${values:+, }0.0$((i % 10))"; done
+    for i in $(seq 0 $((n - 1))); do values="$values${values:+, }$(printf "0.%03d" "$i")"; done  # distinct
     cat > "$tmp/g$n.ini" <<EOF
 [data]
 test_limit = 200
