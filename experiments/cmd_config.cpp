@@ -82,7 +82,8 @@ int cmd_config(const args& a) {
         }
         bool model_line = false;
         for (const sweep_line& l : lines) model_line = model_line || l.key == "model";
-        const sweep_spec s = plan_sweep(text, "config " + file, overrides, model_line ? "" : "(--model)");
+        const sweep_spec s =
+            plan_sweep(text, "config " + file, overrides, model_line ? "" : "(--model)");
         std::printf("config %s: ok ([sweep]: %zu points)\n", file.c_str(), s.points.size());
     } else {
         std::fputs(effective_config(c).c_str(), stdout);

@@ -181,7 +181,8 @@ int cmd_sweep(const args& a) {
     sweep_spec s;
     std::vector<point_size> sizes;
     if (!ranks.together([&] {
-            s = plan_sweep(read_config_text(config_path), "config " + config_path, overrides, model_path);
+            s = plan_sweep(read_config_text(config_path), "config " + config_path, overrides,
+                           model_path);
             sizes = check_sweep_inputs(s);
         }))
         return 2;

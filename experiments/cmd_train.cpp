@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <sstream>
 
 #include "common/errors.hpp"
 #include "common/version.hpp"
@@ -39,13 +40,10 @@ const char* const usage =
 // in a newer spikebar, without invalidating a checkpoint.
 std::string training_sections(const std::string& effective) {
     static const char* const kept[] = {"[network]", "[lif]", "[train]", "[data]"};
-    std::string out, line;
+    std::istringstream in(effective);
+    std::string out;
     bool keep = false;
-    std::size_t pos = 0;
-    while (pos < effective.size()) {
-        const std::size_t end = std::min(effective.find('\n', pos), effective.size());
-        line = effective.substr(pos, end - pos);
-        pos = end + 1;
+    for (std::string line; std::getline(in, line);) {
         if (!line.empty() && line.front() == '[')
             keep = std::find(std::begin(kept), std::end(kept), line) != std::end(kept);
         if (keep) out += line + '\n';
@@ -92,9 +90,10 @@ int cmd_train(const args& a) {
             throw spikebar::io_error(ckpt_path + ": no checkpoint to resume from");
         snn::checkpoint c = snn::load_checkpoint(ckpt_path);
         if (training_sections(c.m.metadata["config"]) != training_sections(config_text))
-            throw spikebar::config_error("train --resume: " + ckpt_path +
-                                         " was written with a different [network], [lif], [train] or [data];"
-                                         " start afresh without --resume");
+            throw spikebar::config_error(
+                "train --resume: " + ckpt_path +
+                " was written with a different [network], [lif], [train] or [data];"
+                " start afresh without --resume");
         seconds_before = std::stod(c.m.metadata["train_seconds"]);
         first_epoch = c.epochs_done;
         m = std::move(c.m);
