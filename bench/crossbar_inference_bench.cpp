@@ -70,7 +70,15 @@ struct timing {
     double cpu() const { return median(cpus); }
 };
 
-// Work per image of the first n test images, all T steps, through `syn` (counters on).
+// Runs the first n test images through all T steps of an engine on `syn`.
+void run_all_steps(const snn::model& m, const snn::synapse_op& syn, const snn::dataset& test,
+                   std::size_t n, std::uint64_t seed) {
+    snn::engine eng(m, syn, seed);
+    eng.start(test.image(0), n, 0);
+    for (int t = 1; t <= m.timesteps(); ++t) eng.step();
+}
+
+// Work per image of the first n test images, all T steps, counted by the chip.
 struct chip_work {
     double mean_macs = 0, normals = 0, adc = 0;
 };
@@ -79,9 +87,7 @@ chip_work count_chip_work(const snn::model& m, experiments::crossbar_synapse& xs
     const int T = m.timesteps(), L = xs.num_layers();
     std::vector<crossbar::mvm_counts> c(n * std::size_t(T) * std::size_t(L));
     xs.record_counts(c.data(), 0, n, T);
-    snn::engine eng(m, xs, seed);
-    eng.start(test.image(0), n, 0);
-    for (int t = 1; t <= T; ++t) eng.step();
+    run_all_steps(m, xs, test, n, seed);
     xs.record_counts(nullptr, 0, 0, T);
     chip_work w;
     for (std::size_t i = 0; i < c.size(); ++i) {
@@ -99,13 +105,11 @@ chip_work count_chip_work(const snn::model& m, experiments::crossbar_synapse& xs
 
 double ideal_ops_per_image(const snn::model& m, const snn::ideal_synapse& ideal,
                            const snn::dataset& test, std::size_t n, std::uint64_t seed) {
-    const experiments::counting_synapse cs(m, ideal);
+    experiments::counting_synapse cs(m, ideal);
     const int T = m.timesteps();
     std::vector<experiments::op_counts> c(n * std::size_t(T) * std::size_t(cs.num_layers()));
-    const_cast<experiments::counting_synapse&>(cs).record_counts(c.data(), 0, n, T);
-    snn::engine eng(m, cs, seed);
-    eng.start(test.image(0), n, 0);
-    for (int t = 1; t <= T; ++t) eng.step();
+    cs.record_counts(c.data(), 0, n, T);
+    run_all_steps(m, cs, test, n, seed);
     double ops = 0;
     for (const auto& x : c) ops += double(x.macs) + double(x.acs);
     return ops / double(n);
@@ -229,7 +233,8 @@ int main(int argc, char** argv) {
         // Draws come a tile row at a time: col_tiles * outputs_per_tile (padded even) for
         // the largest layer; timing them at that block size is the generator's own cost.
         const crossbar::layer_layout& big = xs.chip().layout(1);
-        const int block = std::min(1024, big.col_tiles * (big.outputs_per_tile + (big.outputs_per_tile & 1)));
+        const int per_tile = big.outputs_per_tile + (big.outputs_per_tile & 1);
+        const int block = std::min(1024, big.col_tiles * per_tile);
         const double normals_s = normals_cpu_s(w.normals * double(test.size()), block);
         const double n = double(test.size());
         const std::string p = ",\n  \"tile" + std::to_string(tile) + "_";
