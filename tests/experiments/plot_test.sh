@@ -1,7 +1,8 @@
 #!/bin/sh
 # `spikebar plot` (experiments/plot.py) on real output files: a run file, a replay file, an
-# overlay of two replay files and one of two crossbar run files each give their PNGs (checked by the PNG signature); a file
-# that is not a spikebar file, or a run file given to --overlay, is one line and exit 2.
+# overlay of two replay files and one of two crossbar run files each give their PNGs
+# (checked by the PNG signature); a file that is not a spikebar file, a run file without
+# /shadow given to --overlay, or files of two kinds overlaid, is one line and exit 2.
 # Skipped (77) where /usr/bin/python3 lacks matplotlib or h5py, or the dataset is missing.
 # usage: plot_test.sh SPIKEBAR SOURCE_DIR
 set -eu
@@ -33,7 +34,7 @@ done
 "$bin" plot "$tmp/chip_0.h5" "$tmp/chip_0.1.h5" --overlay growth --out "$tmp/fig" > /dev/null
 is_png "$tmp/fig/growth.png"
 out=$("$bin" plot "$tmp/a.h5" "$tmp/chip_0.h5" --overlay x 2>&1 >/dev/null) && { echo "FAIL: mixed overlay accepted"; exit 1; } || rc=$?
-[ "$rc" = 2 ] || { echo "FAIL: mixed overlay: exit $rc"; exit 1; }
+[ "$rc" = 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] || { echo "FAIL: mixed overlay: exit $rc, '$out'"; exit 1; }
 echo "run, replay and overlay figures written"
 
 echo "not hdf5" > "$tmp/bad.h5"

@@ -9,14 +9,14 @@ set -eu
 bin=$1
 src=$2
 [ -d /usr/share/datasets/fashion-mnist ] || { echo "SKIP: Fashion-MNIST not installed"; exit 77; }
+. "$src/tests/experiments/accuracy.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for pair in t1:fmnist_snn_t1 t2:fmnist_snn_t2 t4:fmnist_snn t8:fmnist_snn_t8 t4_if:fmnist_snn_if; do
     model="$src/models/fmnist_${pair%%:*}.h5"
     cfg="$src/configs/${pair#*:}.ini"
-    recorded=$(h5dump -a /metadata/test_accuracy_percent_by_timestep "$model" | sed -n 's/.*(0): "\(.*\)".*/\1/p')
-    measured=$("$bin" eval --config "$cfg" --model "$model" --out "$tmp/run.h5" |
-      sed -n 's/^eval .*images//p' | sed 's/(.*//' | tr -s ' ' | sed 's/T=[0-9]* //g; s/ %//g; s/^ //; s/ $//')
+    recorded=$(recorded_accuracies "$model")
+    measured=$("$bin" eval --config "$cfg" --model "$model" --out "$tmp/run.h5" | printed_accuracies)
     [ -n "$recorded" ] && [ "$recorded" = "$measured" ] ||
         { echo "FAIL: $model: recorded '$recorded', eval '$measured'"; exit 1; }
     echo "$model: eval reproduces the recorded $measured"

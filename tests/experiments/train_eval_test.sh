@@ -11,6 +11,7 @@ set -eu
 bin=$1
 src=$2
 [ -d /usr/share/datasets/fashion-mnist ] || { echo "SKIP: Fashion-MNIST not installed"; exit 77; }
+. "$src/tests/experiments/accuracy.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cfg="$src/configs/fmnist_snn.ini"
@@ -35,9 +36,9 @@ want="spikebar: train --resume: $tmp/b.h5.ckpt.h5 was written with a different [
 h5diff "$tmp/a.h5" "$tmp/b.h5" /layers /layers || { echo "FAIL: resumed weights differ"; exit 1; }
 echo "resumed run equals uninterrupted run"
 
-recorded=$(h5dump -a /metadata/test_accuracy_percent_by_timestep "$tmp/a.h5" | sed -n 's/.*(0): "\(.*\)".*/\1/p')
+recorded=$(recorded_accuracies "$tmp/a.h5")
 measured=$("$bin" eval --config "$cfg" --model "$tmp/a.h5" "$@" --set eval.threads=1 --out "$tmp/r1.h5" |
-  sed -n 's/^eval .*images//p' | sed 's/(.*//' | tr -s ' ' | sed 's/T=[0-9]* //g; s/ %//g; s/^ //; s/ $//')
+  printed_accuracies)
 [ "$recorded" = "$measured" ] || { echo "FAIL: recorded '$recorded', eval '$measured'"; exit 1; }
 echo "eval reproduces recorded accuracy: $measured"
 
