@@ -200,32 +200,45 @@ void put_uint64s(const h5::file& f, const std::string& path, const std::vector<h
     put_dataset(f, path, dims, H5T_STD_U64LE, H5T_NATIVE_UINT64, v.data());
 }
 
+// The columns of replay_summary, one entry per summary in the order added, written into a
+// group as datasets of shape `dims` (the replay file's schema, docs/output-format.md).
+struct summary_columns {
+    std::vector<double> acc, mean_t, energy;
+    std::vector<std::int64_t> p50, p90, p99;
+    void add(const earlyexit::replay_summary& s) {
+        acc.push_back(s.accuracy);
+        mean_t.push_back(s.mean_t);
+        energy.push_back(s.mean_energy);
+        p50.push_back(s.p50_t);
+        p90.push_back(s.p90_t);
+        p99.push_back(s.p99_t);
+    }
+    void write(const h5::file& f, const std::string& group,
+               const std::vector<hsize_t>& dims) const {
+        h5::write_doubles(f, group + "/accuracy", dims, acc.data());
+        h5::write_doubles(f, group + "/mean_timesteps", dims, mean_t.data());
+        h5::write_doubles(f, group + "/mean_energy_pj", dims, energy.data());
+        put_int64s(f, group + "/p50_t", dims, p50);
+        put_int64s(f, group + "/p90_t", dims, p90);
+        put_int64s(f, group + "/p99_t", dims, p99);
+    }
+};
+
 // One table group (/pareto or /fixed_t): rows [L x R] of pareto_row.
 void write_table(const h5::file& f, const std::string& group, const std::vector<double>& threshold,
                  const std::vector<lane_report>& lanes,
                  std::vector<earlyexit::pareto_row> lane_report::*rows) {
     const hsize_t L = lanes.size(), R = threshold.size();
-    std::vector<double> acc, mean_t, energy;
-    std::vector<std::int64_t> p50, p90, p99;
+    summary_columns cols;
     std::vector<std::uint8_t> pt, pe;
     for (const lane_report& l : lanes)
         for (const earlyexit::pareto_row& row : l.*rows) {
-            acc.push_back(row.summary.accuracy);
-            mean_t.push_back(row.summary.mean_t);
-            energy.push_back(row.summary.mean_energy);
-            p50.push_back(row.summary.p50_t);
-            p90.push_back(row.summary.p90_t);
-            p99.push_back(row.summary.p99_t);
+            cols.add(row.summary);
             pt.push_back(row.pareto_timesteps ? 1 : 0);
             pe.push_back(row.pareto_energy ? 1 : 0);
         }
     h5::write_doubles(f, group + "/threshold", {R}, threshold.data());
-    h5::write_doubles(f, group + "/accuracy", {L, R}, acc.data());
-    h5::write_doubles(f, group + "/mean_timesteps", {L, R}, mean_t.data());
-    h5::write_doubles(f, group + "/mean_energy_pj", {L, R}, energy.data());
-    put_int64s(f, group + "/p50_t", {L, R}, p50);
-    put_int64s(f, group + "/p90_t", {L, R}, p90);
-    put_int64s(f, group + "/p99_t", {L, R}, p99);
+    cols.write(f, group, {L, R});
     h5::write_uint8s(f, group + "/pareto_timesteps", {L, R}, pt.data());
     h5::write_uint8s(f, group + "/pareto_energy", {L, R}, pe.data());
 }
@@ -271,15 +284,11 @@ void write_h5(const std::string& path, const replay_info& info,
         for (hsize_t t = 1; t <= T; ++t) steps.push_back(double(t));
         write_table(f, "/fixed_t", steps, lanes, &lane_report::fixed);
 
-        std::vector<double> acc, mean_t, energy, ftotal_e;
-        std::vector<std::int64_t> p50, p90, p99, fmax, ftotal_t;
+        summary_columns oracle_cols;
+        std::vector<double> ftotal_e;
+        std::vector<std::int64_t> fmax, ftotal_t;
         for (const lane_report& l : lanes) {
-            acc.push_back(l.oracle.accuracy);
-            mean_t.push_back(l.oracle.mean_t);
-            energy.push_back(l.oracle.mean_energy);
-            p50.push_back(l.oracle.p50_t);
-            p90.push_back(l.oracle.p90_t);
-            p99.push_back(l.oracle.p99_t);
+            oracle_cols.add(l.oracle);
             fmax.push_back(std::int64_t(l.frontier.size()) - 1);
             for (hsize_t m = 0; m <= N; ++m) {
                 const bool reachable = m < l.frontier.size();
@@ -288,12 +297,7 @@ void write_h5(const std::string& path, const replay_info& info,
                                              : std::numeric_limits<double>::quiet_NaN());
             }
         }
-        h5::write_doubles(f, "/oracle/accuracy", {L}, acc.data());
-        h5::write_doubles(f, "/oracle/mean_timesteps", {L}, mean_t.data());
-        h5::write_doubles(f, "/oracle/mean_energy_pj", {L}, energy.data());
-        put_int64s(f, "/oracle/p50_t", {L}, p50);
-        put_int64s(f, "/oracle/p90_t", {L}, p90);
-        put_int64s(f, "/oracle/p99_t", {L}, p99);
+        oracle_cols.write(f, "/oracle", {L});
         put_int64s(f, "/oracle/frontier_max_correct", {L}, fmax);
         put_int64s(f, "/oracle/frontier_total_t", {L, N + 1}, ftotal_t);
         h5::write_doubles(f, "/oracle/frontier_total_energy_pj", {L, N + 1}, ftotal_e.data());
