@@ -14,9 +14,9 @@ namespace {
 
 // What a layer's output can hold, as far as the crossbar's input stage cares.
 enum class value_range {
-    spikes,  // only 0 and 1
-    unit,    // analog in [0, 1]: images, pools and averages of spikes
-    other,   // anything else (weighted sums, ReLU outputs)
+    spikes,   // only 0 and 1
+    bounded,  // analog in [0, bound]: images, pools, sums and positive scalings of spikes
+    other,    // anything else (weighted sums, ReLU outputs, membranes, negative scalings)
 };
 
 }  // namespace
@@ -27,7 +27,8 @@ crossbar_mapping map_model(const snn::model& deployed) {
         throw std::invalid_argument(
             "crossbar mapping needs a deployed model: fold_batchnorm first");
     const bool ann = deployed.net.kind == "ann";
-    value_range r = deployed.net.encoding == "rate" ? value_range::spikes : value_range::unit;
+    value_range r = deployed.net.encoding == "rate" ? value_range::spikes : value_range::bounded;
+    float bound = r == value_range::spikes ? 1.0f : deployed.input_max;
     crossbar_mapping map;
     const auto& layers = deployed.arch.layers;
     map.chip_layer.assign(layers.size(), -1);
@@ -40,16 +41,17 @@ crossbar_mapping map_model(const snn::model& deployed) {
                     throw spikebar::config_error(
                         "crossbar: layer " + std::to_string(i) + " (" +
                         snn::layer_kind_name(l.kind) +
-                        ") takes analog input that is not confined to [0, 1] (" +
+                        ") takes analog input with no known bound (" +
                         (ann ? "an ANN model" : "no lif layer before it") +
-                        "); only spikes and inputs in [0, 1] map onto the DAC");
+                        "); only spikes and bounded non-negative inputs (images, pooled spikes) map "
+                        "onto the DAC");
                 crossbar::layer_matrix lm;
                 lm.in = snn::weight_rows(l);
                 lm.out = l.out.c;
                 lm.weight = deployed.layers[i].weight;
                 lm.bias = deployed.layers[i].bias;
                 lm.binary_input = r == value_range::spikes;
-                lm.input_max = 1.0f;
+                lm.input_max = bound;
                 map.chip_layer[i] = int(map.matrices.size());
                 map.model_layer.push_back(int(i));
                 map.matrices.push_back(std::move(lm));
@@ -58,13 +60,36 @@ crossbar_mapping map_model(const snn::model& deployed) {
             }
             case layer_kind::lif:
                 r = ann ? value_range::other : value_range::spikes;
+                bound = 1.0f;
+                break;
+            case layer_kind::threshold:
+                r = value_range::spikes;
+                bound = 1.0f;
                 break;
             case layer_kind::relu:
+            case layer_kind::li:
                 r = value_range::other;
                 break;
             case layer_kind::avgpool:
-                if (r == value_range::spikes) r = value_range::unit;
+                if (r == value_range::spikes) r = value_range::bounded;
                 break;
+            case layer_kind::sumpool:
+                // A window sums at most kh * kw values of at most `bound`.
+                if (r == value_range::spikes) r = value_range::bounded;
+                bound *= float(l.kh() * l.kw());
+                break;
+            case layer_kind::scale: {
+                const auto& s = deployed.layers[i].weight;
+                const float lo = *std::min_element(s.begin(), s.end());
+                const float hi = *std::max_element(s.begin(), s.end());
+                if (r != value_range::other) {
+                    if (lo < 0.0f)
+                        r = value_range::other;
+                    else if (!(r == value_range::spikes && hi == 1.0f))
+                        r = value_range::bounded, bound *= hi;
+                }
+                break;
+            }
             case layer_kind::maxpool:
             case layer_kind::flatten:
             case layer_kind::bn:
@@ -163,14 +188,15 @@ void calibrate_chips(const snn::model& deployed, const snn::dataset& data, std::
 
 namespace {
 
-// im2col of output position (oy, ox): x[(ky * k + kx) * C_in + ci], zero outside the map.
+// im2col of output position (oy, ox): x[(ky * kw + kx) * C_in + ci], zero outside the map
+// (taps as in snn::kernels::for_each_tap).
 void im2col_position(const snn::layer_spec& l, const float* in, int oy, int ox, float* x) {
-    const int cin = l.in.c, k = l.kernel;
-    for (int ky = 0; ky < k; ++ky) {
-        const int iy = oy * l.stride + ky - l.pad;
-        for (int kx = 0; kx < k; ++kx) {
-            const int ix = ox * l.stride + kx - l.pad;
-            float* xr = x + (ky * k + kx) * cin;
+    const int cin = l.in.c, kh = l.kh(), kw = l.kw();
+    for (int ky = 0; ky < kh; ++ky) {
+        const int iy = oy * l.sh() + ky * l.dh() - l.ph();
+        for (int kx = 0; kx < kw; ++kx) {
+            const int ix = ox * l.sw() + kx * l.dw() - l.pw();
+            float* xr = x + (ky * kw + kx) * cin;
             const bool inside = iy >= 0 && iy < l.in.h && ix >= 0 && ix < l.in.w;
             if (cin == 1)  // a one-channel image: no library call per tap
                 *xr = inside ? in[std::size_t(iy) * l.in.w + ix] : 0.0f;

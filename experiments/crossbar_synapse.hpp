@@ -4,11 +4,14 @@
 //   linear layer:  one MVM, read_key{sample, timestep, read = 0}
 //   conv layer:    im2col, one MVM per output position p = oy * W_out + ox,
 //                  read_key{sample, timestep, read = p}; the im2col row of input
-//                  (iy, ix, ci) under tap (ky, kx) is (ky * k + kx) * C_in + ci, exactly the
-//                  row order of the model's weight [(ky*k+kx)*C_in+ci][C_out] (= layer_matrix).
+//                  (iy, ix, ci) under tap (ky, kx) is (ky * kw + kx) * C_in + ci, exactly the
+//                  row order of the model's weight [(ky*kw+kx)*C_in+ci][C_out] (= layer_matrix;
+//                  a grouped conv is its dense matrix with zeros across groups).
 //   spike inputs:  chip::mvm_spikes on the ascending list of active rows (event-driven);
-//   analog inputs: chip::mvm through the DAC, full scale 1 (images and averages of spikes
-//                  lie in [0, 1]).
+//   analog inputs: chip::mvm through the DAC, full scale = the largest value the input
+//                  can hold: model.input_max for the input (1 for images), times kh * kw
+//                  after a sumpool, times the largest factor after a scale; averages of
+//                  spikes lie in [0, 1]. Inputs above the full scale saturate.
 // Zero padding of a conv is an undriven row (0 V). Every MVM's work counters
 // (crossbar::mvm_counts) can be collected per (sample, timestep, layer) for the energy model.
 //
@@ -35,10 +38,11 @@ struct crossbar_mapping {
 };
 
 // Builds the layer matrices: weight and bias as stored (conv im2col rows x C_out, linear
-// in x out), binary_input for layers fed by spikes, input_max = 1 for analog inputs.
-// Throws spikebar::config_error for a model whose analog layer inputs are not confined to
-// [0, 1] (ANN models, or a weighted layer fed by another without a LIF in between): the
-// DAC cannot represent them without a signed two-phase read, which is not modelled.
+// in x out), binary_input for layers fed by spikes (lif or threshold outputs), input_max
+// as above for analog inputs. Throws spikebar::config_error for a model whose analog layer
+// inputs have no known non-negative bound (ANN models, a weighted layer fed by another, an
+// li membrane or a negative scale without a lif in between): the DAC cannot represent
+// them without a signed two-phase read, which is not modelled.
 crossbar_mapping map_model(const snn::model& deployed);
 
 // Inputs of every weighted layer of the ideal network on calibration samples.

@@ -121,11 +121,18 @@ energy_model::energy_model(const snn::model& deployed, const energy_params& p, b
                     break;
                 case snn::layer_kind::relu: lc.neuron_pj += n * 2 * p_.add_pj; spiking = true; break;
                 case snn::layer_kind::maxpool:
-                    lc.neuron_pj += n * double(L[j].kernel * L[j].kernel - 1) * p_.add_pj;
+                case snn::layer_kind::sumpool:
+                    lc.neuron_pj += n * double(L[j].kh() * L[j].kw() - 1) * p_.add_pj;
                     break;
                 case snn::layer_kind::avgpool:
-                    lc.neuron_pj += n * (double(L[j].kernel * L[j].kernel - 1) * p_.add_pj +
+                    lc.neuron_pj += n * (double(L[j].kh() * L[j].kw() - 1) * p_.add_pj +
                                          p_.mult_pj);
+                    break;
+                case snn::layer_kind::scale: lc.neuron_pj += n * p_.mult_pj; break;
+                case snn::layer_kind::threshold: lc.neuron_pj += n * p_.add_pj; break;
+                case snn::layer_kind::li:
+                    spiking = true;  // the readout's neuron: its update replaces the bias add
+                    lc.neuron_pj += n * (p_.mult_pj + 3 * p_.add_pj);
                     break;
                 default: break;
             }

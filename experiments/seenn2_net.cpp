@@ -76,7 +76,7 @@ std::uint64_t policy_net_macs(const snn::model& policy_net) {
     std::uint64_t macs = 0;
     for (const auto& l : policy_net.arch.layers) {
         if (l.kind == snn::layer_kind::conv)
-            macs += static_cast<std::uint64_t>(l.out.h) * l.out.w * l.kernel * l.kernel * l.in.c *
+            macs += static_cast<std::uint64_t>(l.out.h) * l.out.w * l.kh() * l.kw() * l.in.c *
                     l.out.c;
         else if (l.kind == snn::layer_kind::linear)
             macs += static_cast<std::uint64_t>(l.in.size()) * l.out.c;

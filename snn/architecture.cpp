@@ -17,6 +17,10 @@ const char* layer_kind_name(layer_kind k) {
         case layer_kind::avgpool: return "avgpool";
         case layer_kind::maxpool: return "maxpool";
         case layer_kind::flatten: return "flatten";
+        case layer_kind::sumpool: return "sumpool";
+        case layer_kind::scale: return "scale";
+        case layer_kind::threshold: return "threshold";
+        case layer_kind::li: return "li";
     }
     return "?";
 }
@@ -51,18 +55,89 @@ int positive_int(const std::string& text, const std::string& token, const std::s
 
 }  // namespace
 
+int window_output(int in, int k, int s, int p_begin, int p_end, int d) {
+    const long span = long(in) + p_begin + p_end - long(d) * (k - 1) - 1;
+    return span < 0 ? 0 : int(span / s + 1);
+}
+
+void infer_shapes(architecture& a) {
+    shape3 cur = a.input;
+    for (std::size_t i = 0; i < a.layers.size(); ++i) {
+        layer_spec& l = a.layers[i];
+        auto bad = [&](const std::string& why) {
+            throw spikebar::config_error("layer " + std::to_string(i) + " (" +
+                                         layer_kind_name(l.kind) + "): " + why);
+        };
+        l.in = cur;
+        const bool window = l.kind == layer_kind::conv || l.kind == layer_kind::avgpool ||
+                            l.kind == layer_kind::maxpool || l.kind == layer_kind::sumpool;
+        if (window) {
+            if (l.kh() < 1 || l.kw() < 1 || l.sh() < 1 || l.sw() < 1 || l.dh() < 1 || l.dw() < 1)
+                bad("kernel, stride and dilation must be >= 1");
+            if (l.ph() < 0 || l.pw() < 0 || l.pb() < 0 || l.pr() < 0) bad("padding must be >= 0");
+            if (l.kind == layer_kind::conv && l.kh() * l.kw() > 121)
+                bad("has a " + std::to_string(l.kh()) + "x" + std::to_string(l.kw()) +
+                    " kernel; the kernels support at most 121 taps");
+            if (l.kind == layer_kind::maxpool && l.kh() * l.kw() > 256)
+                bad("the maxpool window holds at most 256 taps");
+            if (l.kind != layer_kind::conv && (l.dh() != 1 || l.dw() != 1))
+                bad("pooling has no dilation");
+            const int oh = window_output(cur.h, l.kh(), l.sh(), l.ph(), l.pb(), l.dh());
+            const int ow = window_output(cur.w, l.kw(), l.sw(), l.pw(), l.pr(), l.dw());
+            if (oh < 1 || ow < 1)
+                bad("its window does not fit its input " + std::to_string(cur.h) + "x" +
+                    std::to_string(cur.w));
+            int c = cur.c;
+            if (l.kind == layer_kind::conv) {
+                if (l.out_channels < 1) bad("needs at least one output channel");
+                if (l.groups < 1 || cur.c % l.groups || l.out_channels % l.groups)
+                    bad("groups = " + std::to_string(l.groups) + " must divide its " +
+                        std::to_string(cur.c) + " input and " + std::to_string(l.out_channels) +
+                        " output channels");
+                c = l.out_channels;
+            } else if (l.groups != 1) {
+                bad("pooling has no groups");
+            }
+            cur = {c, oh, ow};
+        } else if (l.kind == layer_kind::linear) {
+            if (cur.h != 1 || cur.w != 1) bad("needs flatten before it");
+            if (l.out_channels < 1) bad("needs at least one output");
+            cur = {l.out_channels, 1, 1};
+        } else if (l.kind == layer_kind::flatten) {
+            cur = {cur.size(), 1, 1};
+        } else if (l.kind == layer_kind::bn && (i == 0 || !a.layers[i - 1].has_weights())) {
+            bad("must directly follow conv or linear (it is folded into them)");
+        }
+        l.out = cur;
+    }
+    if (a.layers.empty()) throw spikebar::config_error("the network has no layers");
+    if (cur.h != 1 || cur.w != 1)
+        throw spikebar::config_error("the last layer's output must be a vector (flatten it)");
+}
+
 std::string architecture::to_string() const {
     std::ostringstream s;
     for (std::size_t i = 0; i < layers.size(); ++i) {
         const auto& l = layers[i];
         if (i) s << ", ";
         s << layer_kind_name(l.kind);
-        if (l.kind == layer_kind::conv)
+        const bool pool = l.kind == layer_kind::avgpool || l.kind == layer_kind::maxpool ||
+                          l.kind == layer_kind::sumpool;
+        if (l.kind == layer_kind::conv && l.simple_window()) {
             s << ':' << l.out_channels << ':' << l.kernel << ':' << l.stride << ':' << l.pad;
-        else if (l.kind == layer_kind::linear)
+        } else if (l.kind == layer_kind::conv) {
+            s << ':' << l.out_channels << ':' << l.kh() << 'x' << l.kw() << ":s" << l.sh() << 'x'
+              << l.sw() << ":p" << l.ph() << 'x' << l.pw() << ":d" << l.dh() << 'x' << l.dw()
+              << ":g" << l.groups;
+        } else if (l.kind == layer_kind::linear) {
             s << ':' << l.out_channels;
-        else if (l.kind == layer_kind::avgpool || l.kind == layer_kind::maxpool)
+        } else if (pool && l.kh() == l.kw() && l.sh() == l.kh() && l.sw() == l.kw() && l.ph() == 0 &&
+                   l.pw() == 0) {
             s << ':' << l.kernel;
+        } else if (pool) {
+            s << ':' << l.kh() << 'x' << l.kw() << ":s" << l.sh() << 'x' << l.sw() << ":p" << l.ph()
+              << 'x' << l.pw();
+        }
     }
     return s.str();
 }
@@ -98,8 +173,8 @@ architecture parse_architecture(const std::string& text, shape3 input) {
             if (f.size() > 4) {
                 l.pad = f[4] == "0" ? 0 : positive_int(text, token, f[4]);
             }
-            const int oh = (cur.h + 2 * l.pad - l.kernel) / l.stride + 1;
-            const int ow = (cur.w + 2 * l.pad - l.kernel) / l.stride + 1;
+            const int oh = window_output(cur.h, l.kernel, l.stride, l.pad, l.pad, 1);
+            const int ow = window_output(cur.w, l.kernel, l.stride, l.pad, l.pad, 1);
             if (oh < 1 || ow < 1) fail(text, token, "does not fit its input");
             cur = {l.out_channels, oh, ow};
         } else if (kind == "linear") {

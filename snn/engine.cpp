@@ -2,11 +2,28 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string>
 
 #include "common/rng.hpp"
 #include "snn/kernels.hpp"
 
 namespace snn {
+
+namespace {
+
+// Points `ref` at the layer's own values (one per neuron or one for all) or at `fallback`.
+kernels::param_ref resolve(const std::vector<float>& own, std::size_t n, const float* fallback,
+                           std::size_t layer, const char* name) {
+    if (own.empty()) return {fallback, 0};
+    if (own.size() == 1) return {own.data(), 0};
+    if (own.size() != n)
+        throw std::invalid_argument("snn::engine: layer " + std::to_string(layer) + " " + name +
+                                    " has " + std::to_string(own.size()) + " values for " +
+                                    std::to_string(n) + " neurons");
+    return {own.data(), 1};
+}
+
+}  // namespace
 
 engine::engine(const model& deployed, const synapse_op& synapse, std::uint64_t encoding_seed)
     : m_(deployed), syn_(synapse), seed_(encoding_seed) {
@@ -17,8 +34,6 @@ engine::engine(const model& deployed, const synapse_op& synapse, std::uint64_t e
     ann_ = m_.net.kind == "ann";
     rate_ = m_.net.encoding == "rate";
     bool binary = rate_;
-    const bool direct = !rate_;
-    bool still_static = direct;  // output identical every step while true
     for (std::size_t i = 0; i < layers.size(); ++i) {
         const auto& l = layers[i];
         if (l.kind == layer_kind::flatten) {
@@ -27,58 +42,133 @@ engine::engine(const model& deployed, const synapse_op& synapse, std::uint64_t e
             out_off_.push_back(off);
             off += l.out.size();
         }
-        if (l.kind == layer_kind::lif) {
-            mem_off_.push_back(mem_size_);
-            mem_size_ += l.out.size();
-            lif_layers_.push_back(static_cast<int>(i));
-            binary = !ann_;
-            still_static = false;
-        } else if (l.has_weights() || l.kind == layer_kind::relu || l.kind == layer_kind::avgpool) {
-            binary = false;
+        neuron_of_.push_back(-1);
+        if (l.is_neuron()) {
+            neuron_of_.back() = static_cast<int>(plans_.size());
+            plans_.emplace_back();
+            if (l.kind == layer_kind::lif) lif_layers_.push_back(static_cast<int>(i));
+            binary = l.kind == layer_kind::lif && !ann_;
+        } else if (l.kind == layer_kind::threshold) {
+            binary = true;
+        } else if (l.kind != layer_kind::maxpool && l.kind != layer_kind::flatten) {
+            binary = false;  // weighted sums, relu, sums, averages and scalings
         }
         binary_out_.push_back(binary);
-        if (still_static) static_prefix_ = static_cast<int>(i) + 1;
     }
-    if (!syn_.time_invariant()) static_prefix_ = 0;
     act_size_ = off;
     in_size_ = static_cast<std::size_t>(m_.arch.input.size());
+
+    const neuron_params& lif = m_.lif;
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        if (neuron_of_[i] < 0) continue;
+        const auto& l = layers[i];
+        const neuron_layer_params& own = m_.layers[i].neuron;
+        neuron_plan& p = plans_[neuron_of_[i]];
+        const std::size_t n = static_cast<std::size_t>(l.out.size());
+        p.mem_off = mem_size_;
+        mem_size_ += n;
+        // Defaults: decay, gain, drive, threshold, v_reset, syn_gain.
+        p.storage = {static_cast<float>(lif.decay), 1.0f, 0.0f, static_cast<float>(lif.threshold),
+                     static_cast<float>(lif.v_reset), 1.0f};
+        const float* d = p.storage.data();
+        auto& k = p.k;
+        k.decay = resolve(own.decay, n, d + 0, i, "decay");
+        k.gain = resolve(own.gain, n, d + 1, i, "gain");
+        k.drive = resolve(own.drive, n, d + 2, i, "drive");
+        k.threshold = resolve(own.threshold, n, d + 3, i, "threshold");
+        k.v_reset = resolve(own.v_reset, n, d + 4, i, "v_reset");
+        k.has_syn = !own.syn_decay.empty();
+        if (k.has_syn) {
+            k.syn_decay = resolve(own.syn_decay, n, d + 0, i, "syn_decay");
+            k.syn_gain = resolve(own.syn_gain, n, d + 5, i, "syn_gain");
+            p.syn_off = syn_size_;
+            syn_size_ += n;
+        }
+        k.soft = (own.reset.empty() ? lif.reset : own.reset) == "soft";
+        k.fire_above = own.fire_above;
+        k.spiking = l.kind == layer_kind::lif;
+        p.uniform = k.spiking && !k.has_syn && !k.fire_above && k.decay.step == 0 &&
+                    k.gain.step == 0 && k.gain[0] == 1.0f && k.drive.step == 0 &&
+                    k.drive[0] == 0.0f && k.threshold.step == 0 && k.v_reset.step == 0;
+        p.decay = k.decay[0];
+        p.threshold = k.threshold[0];
+        p.v_reset = k.v_reset[0];
+        p.soft = k.soft;
+    }
 }
 
-void engine::start(const float* images_chw, std::size_t n, std::size_t first_index) {
+void engine::start(const float* inputs, std::size_t n, std::size_t first_index, int frames) {
+    if (frames < 1) throw std::invalid_argument("snn::engine::start: frames must be >= 1");
+    if (frames > 1 && rate_)
+        throw std::invalid_argument("snn::engine::start: rate encoding takes static inputs");
     n_ = n;
     first_ = first_index;
+    frames_ = frames;
     t_ = 0;
     active_.resize(n);
     for (std::size_t i = 0; i < n; ++i) active_[i] = static_cast<int>(i);
     const auto& in = m_.arch.input;
-    input_.resize(n * in_size_);
-    for (std::size_t s = 0; s < n; ++s) {
-        const float* src = images_chw + s * in_size_;
+    const std::size_t nf = n * static_cast<std::size_t>(frames);
+    input_.resize(nf * in_size_);
+    for (std::size_t s = 0; s < nf; ++s) {
+        const float* src = inputs + s * in_size_;
         float* dst = input_.data() + s * in_size_;
         for (int c = 0; c < in.c; ++c)
             for (int p = 0; p < in.h * in.w; ++p) dst[p * in.c + c] = src[c * in.h * in.w + p];
     }
+    // Layers before the first neuron see the same input every step when the input is
+    // static and analog, and the synapse is a pure function of its input.
+    static_prefix_ = 0;
+    if (!rate_ && frames == 1 && syn_.time_invariant()) {
+        const auto& layers = m_.arch.layers;
+        while (static_prefix_ < static_cast<int>(layers.size()) &&
+               !layers[static_prefix_].is_neuron())
+            ++static_prefix_;
+    }
     act_.resize(n * act_size_);  // every layer writes its output before it is read
     mem_.assign(n * mem_size_, 0.0f);
+    cur_.assign(n * syn_size_, 0.0f);
     // Membranes start at rest (v = 0) whatever the reset mode.
     enc_.assign(rate_ ? n * in_size_ : 0, 0.0f);
     counts_.assign(n * lif_layers_.size(), 0);
 }
 
 void engine::step() {
+    if (t_ >= frames_ && frames_ > 1)
+        throw std::invalid_argument("snn::engine::step: the inputs hold " +
+                                    std::to_string(frames_) + " frames, step " +
+                                    std::to_string(t_ + 1) + " has none");
     ++t_;
     const int n_active = static_cast<int>(active_.size());
 #pragma omp parallel for schedule(dynamic, 1)
     for (int a = 0; a < n_active; ++a) run_sample(active_[a]);
 }
 
+void engine::neuron_forward(std::size_t layer, int lif_j, int neuron_j, float* mem, float* syn,
+                            const float* x, float* out, std::uint32_t* counts) const {
+    const layer_spec& l = m_.arch.layers[layer];
+    const neuron_plan& p = plans_[neuron_j];
+    float* v = mem + p.mem_off;
+    const int n = l.out.size();
+    if (ann_ && l.kind == layer_kind::lif) {
+        for (int k = 0; k < n; ++k) out[k] = std::max(x[k], 0.0f);
+        return;
+    }
+    const int spikes =
+        p.uniform ? kernels::lif_step(n, p.decay, p.threshold, p.soft, p.v_reset, v, x, out)
+                  : kernels::neuron_step(n, p.k, v, syn + p.syn_off, x, out);
+    if (lif_j >= 0) counts[lif_j] = static_cast<std::uint32_t>(spikes);
+}
+
 void engine::run_sample(int slot) {
     const auto& layers = m_.arch.layers;
     float* act = act_.data() + slot * act_size_;
     float* mem = mem_.data() + slot * mem_size_;
+    float* syn = cur_.data() + slot * syn_size_;
     std::uint32_t* counts = counts_.data() + slot * lif_layers_.size();
     const std::size_t sample = first_ + static_cast<std::size_t>(slot);
-    const float* x = input_.data() + slot * in_size_;
+    const int frame = frames_ > 1 ? t_ - 1 : 0;
+    const float* x = input_.data() + (static_cast<std::size_t>(slot) * frames_ + frame) * in_size_;
     bool x_binary = false;
     if (rate_) {
         float* e = enc_.data() + slot * in_size_;
@@ -94,40 +184,49 @@ void engine::run_sample(int slot) {
         x = e;
         x_binary = true;
     }
-    const float decay = ann_ ? 0.0f : static_cast<float>(m_.lif.decay);
-    const float threshold = static_cast<float>(m_.lif.threshold);
-    const bool soft = m_.lif.reset == "soft";
-    const float v_reset = static_cast<float>(m_.lif.v_reset);
     int lif_j = 0;
     for (std::size_t i = 0; i < layers.size(); ++i) {
         const auto& l = layers[i];
+        const layer_state& st = m_.layers[i];
         float* out = act + out_off_[i];  // flatten overrides it below
         const bool reuse = t_ > 1 && static_cast<int>(i) < static_prefix_;
+        const int n = l.out.size();
         switch (l.kind) {
             case layer_kind::conv:
             case layer_kind::linear:
                 if (!reuse)
                     syn_.forward({sample, t_, static_cast<int>(i)}, x, x_binary, out);
                 break;
-            case layer_kind::lif: {
-                float* v = mem + mem_off_[lif_j];
-                if (ann_) {
-                    for (int k = 0; k < l.out.size(); ++k) out[k] = std::max(x[k], 0.0f);
-                } else {
-                    counts[lif_j] = static_cast<std::uint32_t>(
-                        kernels::lif_step(l.out.size(), decay, threshold, soft, v_reset, v, x, out));
-                }
-                ++lif_j;
+            case layer_kind::lif:
+            case layer_kind::li:
+                neuron_forward(i, l.kind == layer_kind::lif ? lif_j : -1, neuron_of_[i], mem, syn,
+                               x, out, counts);
+                if (l.kind == layer_kind::lif) ++lif_j;
                 break;
-            }
             case layer_kind::relu:
-                for (int k = 0; k < l.out.size(); ++k) out[k] = std::max(x[k], 0.0f);
+                for (int k = 0; k < n; ++k) out[k] = std::max(x[k], 0.0f);
                 break;
             case layer_kind::maxpool:
                 if (!reuse) kernels::maxpool_forward(l, x, out, nullptr);
                 break;
             case layer_kind::avgpool:
-                if (!reuse) kernels::avgpool_forward(l, x, out);
+            case layer_kind::sumpool:
+                if (!reuse) kernels::pool_sum_forward(l, x, out, l.kind == layer_kind::avgpool);
+                break;
+            case layer_kind::scale:
+                if (!reuse) {
+                    const kernels::param_ref s{st.weight.data(), st.weight.size() == 1 ? 0 : 1};
+                    for (int k = 0; k < n; ++k) out[k] = s[k] * x[k];
+                }
+                break;
+            case layer_kind::threshold:
+                if (!reuse) {
+                    const kernels::param_ref th{st.bias.data(), st.bias.size() == 1 ? 0 : 1};
+                    if (st.fire_above)
+                        for (int k = 0; k < n; ++k) out[k] = x[k] > th[k] ? 1.0f : 0.0f;
+                    else
+                        for (int k = 0; k < n; ++k) out[k] = x[k] >= th[k] ? 1.0f : 0.0f;
+                }
                 break;
             case layer_kind::flatten:
                 out = const_cast<float*>(x);
@@ -154,7 +253,7 @@ const float* engine::logits(int slot) const {
 int engine::lif_layer_size(int j) const { return m_.arch.layers[lif_layers_[j]].out.size(); }
 
 const float* engine::membrane(int slot, int j) const {
-    return mem_.data() + slot * mem_size_ + mem_off_[j];
+    return mem_.data() + slot * mem_size_ + plans_[neuron_of_[lif_layers_[j]]].mem_off;
 }
 
 const float* engine::spikes(int slot, int j) const {

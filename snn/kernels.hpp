@@ -121,29 +121,32 @@ inline void gather_rows_fixed(F* __restrict out, const F* __restrict b, int nrow
 
 }  // namespace detail
 
-// Calls fn(tap, p) for every kernel tap (tap = ky * k + kx, in that order) of output
-// position (oy, ox) that lands inside the input, with p = iy * W + ix its input position.
+// Calls fn(tap, p) for every kernel tap (tap = ky * kw + kx, in that order) of output
+// position (oy, ox) that lands inside the input, with p = iy * W + ix its input position:
+// iy = oy * sh + ky * dh - ph, ix = ox * sw + kx * dw - pw (architecture.hpp).
 template <class Fn>
 inline void for_each_tap(const layer_spec& l, int oy, int ox, Fn&& fn) {
-    const int k = l.kernel;
-    for (int ky = 0; ky < k; ++ky) {
-        const int iy = oy * l.stride + ky - l.pad;
+    const int kh = l.kh(), kw = l.kw(), dh = l.dh(), dw = l.dw();
+    const int y0 = oy * l.sh() - l.ph(), x0 = ox * l.sw() - l.pw();
+    for (int ky = 0; ky < kh; ++ky) {
+        const int iy = y0 + ky * dh;
         if (iy < 0 || iy >= l.in.h) continue;
-        for (int kx = 0; kx < k; ++kx) {
-            const int ix = ox * l.stride + kx - l.pad;
+        for (int kx = 0; kx < kw; ++kx) {
+            const int ix = x0 + kx * dw;
             if (ix < 0 || ix >= l.in.w) continue;
-            fn(ky * k + kx, iy * l.in.w + ix);
+            fn(ky * kw + kx, iy * l.in.w + ix);
         }
     }
 }
 
-// out[oy,ox,co] = b[co] + sum_{ky,kx,ci} in[oy*s+ky-p, ox*s+kx-p, ci] * w[(ky*k+kx)*Cin+ci][co]
+// out[oy,ox,co] = b[co] + sum_{ky,kx,ci} in[iy, ix, ci] * w[(ky*kw+kx)*Cin+ci][co], taps as
+// in for_each_tap (at most 121 of them: parse_architecture and the model reader check)
 // `sx` must hold the sparse form of `in` (sparse_map::build over in.h*in.w positions).
 template <class F>
 inline void conv_forward(const layer_spec& l, const sparse_map<F>& sx, const F* __restrict w,
                          const F* __restrict b, F* __restrict out) {
     const int cin = l.in.c, cout = l.out.c;
-    constexpr int max_taps = 121;  // kernels up to 11 x 11
+    constexpr int max_taps = 121;  // kernels up to 11 x 11 (kh * kw <= 121)
     const int* rows_ch[max_taps];
     const F* rows_val[max_taps];
     const F* rows_w[max_taps];
@@ -352,22 +355,30 @@ inline void maxpool_backward(const layer_spec& l, const F* __restrict g,
         }
 }
 
+// Window pooling, channel-last: out = scale * (sum of the window in (ky, kx) order), taps
+// outside the input read zero (PyTorch's count_include_pad). avgpool has scale = 1/(kh kw)
+// and sumpool no scale (multiplying by 1 is skipped, which changes no bit).
 template <class F>
-inline void avgpool_forward(const layer_spec& l, const F* __restrict in,
-                            F* __restrict out) {
-    const int c = l.in.c, k = l.kernel;
-    const F inv = F(1) / static_cast<F>(k * k);
+inline void pool_sum_forward(const layer_spec& l, const F* __restrict in, F* __restrict out,
+                             bool average) {
+    const int c = l.in.c;
+    const F inv = F(1) / static_cast<F>(l.kh() * l.kw());
     for (int oy = 0; oy < l.out.h; ++oy)
         for (int ox = 0; ox < l.out.w; ++ox) {
             F* o = out + (oy * l.out.w + ox) * c;
             std::fill(o, o + c, F(0));
-            for (int ky = 0; ky < k; ++ky)
-                for (int kx = 0; kx < k; ++kx) {
-                    const F* x = in + ((oy * k + ky) * l.in.w + ox * k + kx) * c;
-                    for (int ch = 0; ch < c; ++ch) o[ch] += x[ch];
-                }
-            for (int ch = 0; ch < c; ++ch) o[ch] *= inv;
+            for_each_tap(l, oy, ox, [&](int, int p) {
+                const F* x = in + static_cast<std::size_t>(p) * c;
+                for (int ch = 0; ch < c; ++ch) o[ch] += x[ch];
+            });
+            if (average)
+                for (int ch = 0; ch < c; ++ch) o[ch] *= inv;
         }
+}
+
+template <class F>
+inline void avgpool_forward(const layer_spec& l, const F* __restrict in, F* __restrict out) {
+    pool_sum_forward(l, in, out, true);
 }
 
 template <class F>

@@ -8,7 +8,31 @@
 namespace snn {
 
 int weight_rows(const layer_spec& l) {
-    return l.kind == layer_kind::conv ? l.kernel * l.kernel * l.in.c : l.in.size();
+    return l.kind == layer_kind::conv ? l.kh() * l.kw() * l.in.c : l.in.size();
+}
+
+bool model::is_general() const {
+    for (std::size_t i = 0; i < arch.layers.size(); ++i) {
+        const auto& l = arch.layers[i];
+        switch (l.kind) {
+            case layer_kind::sumpool:
+            case layer_kind::scale:
+            case layer_kind::threshold:
+            case layer_kind::li: return true;
+            case layer_kind::lif:
+                if (layers[i].neuron.explicit_params()) return true;
+                break;
+            case layer_kind::conv:
+                if (!l.simple_window()) return true;
+                break;
+            case layer_kind::avgpool:
+            case layer_kind::maxpool:
+                if (!l.simple_window() || l.sh() != l.kh() || l.ph() != 0) return true;
+                break;
+            default: break;
+        }
+    }
+    return false;
 }
 
 bool model::has_batchnorm() const {
@@ -18,8 +42,14 @@ bool model::has_batchnorm() const {
 }
 
 std::size_t model::parameter_count() const {
+    // A grouped conv stores its weights densely with zeros across groups; count only
+    // the weights a group holds, as PyTorch and NIR do.
     std::size_t n = 0;
-    for (const auto& s : layers) n += s.weight.size() + s.bias.size() + s.gamma.size() + s.beta.size();
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        const auto& s = layers[i];
+        n += s.weight.size() / std::size_t(arch.layers[i].groups) + s.bias.size() + s.gamma.size() +
+             s.beta.size();
+    }
     return n;
 }
 
@@ -59,6 +89,7 @@ model fold_batchnorm(const model& m) {
     f.net = m.net;
     f.lif = m.lif;
     f.metadata = m.metadata;
+    f.input_max = m.input_max;
     f.arch.input = m.arch.input;
     for (std::size_t i = 0; i < m.arch.layers.size(); ++i) {
         const auto& l = m.arch.layers[i];

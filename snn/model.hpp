@@ -4,6 +4,10 @@
 //   conv:   weight [(ky * k + kx) * C_in + ci][C_out]   (rows = im2col order, W^T)
 //   linear: weight [in][out]                          (W^T: row i = weights from input i)
 //   bias [out]; bn: gamma, beta, running mean and variance per channel.
+//   conv with groups > 1: the dense [(ky * kw + kx) * C_in + ci][C_out] matrix with zeros
+//   where ci and co lie in different groups (one crossbar matrix, like groups = 1).
+//   lif, li: neuron parameters of their own (snn/neuron.hpp), or none (use `lif`).
+//   scale: `weight` holds s [1 or out.size()]; threshold: `bias` holds θ [1 or out.size()].
 #pragma once
 #include <cstdint>
 #include <map>
@@ -11,6 +15,7 @@
 #include <vector>
 
 #include "snn/architecture.hpp"
+#include "snn/neuron.hpp"
 #include "snn/params.hpp"
 
 namespace snn {
@@ -20,6 +25,8 @@ struct layer_state {
     std::vector<float> bias;    // conv/linear [out]
     std::vector<float> gamma, beta, running_mean, running_var;  // bn [channels]
     float bn_eps = 1e-5f;                                       // bn variance floor [1]
+    neuron_layer_params neuron;                                 // lif, li (may be empty)
+    bool fire_above = false;  // threshold: out = (in > θ) instead of (in >= θ)
 };
 
 struct model {
@@ -28,9 +35,15 @@ struct model {
     neuron_params lif;
     std::vector<layer_state> layers;  // one per arch.layers entry
     std::map<std::string, std::string> metadata;  // training provenance (docs/model-format.md)
+    // Largest input value: the analog first layer's DAC full scale on a crossbar (inputs
+    // above it saturate). 1 for images in [0, 1]; event frames can hold larger counts.
+    float input_max = 1.0f;  // [input units]
 
     int timesteps() const { return net.timesteps; }
     int num_classes() const { return arch.num_classes(); }
+    // True when some layer is outside what the config syntax and the trainer know
+    // (imported networks): other windows, sumpool/scale/threshold/li, own neuron params.
+    bool is_general() const;
     bool has_batchnorm() const;
     std::size_t parameter_count() const;
 };

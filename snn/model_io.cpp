@@ -1,5 +1,6 @@
 #include "snn/model_io.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <unistd.h>
@@ -10,6 +11,8 @@
 namespace snn {
 
 namespace {
+
+constexpr std::size_t no_file_index = ~std::size_t{0};
 
 std::string layer_group(std::size_t i) {
     char buf[32];
@@ -37,7 +40,7 @@ std::size_t internal_index(const shape3& s, std::size_t pt_index) {
 std::vector<hsize_t> file_shape(const architecture& a, std::size_t i) {
     const auto& l = a.layers[i];
     if (l.kind == layer_kind::conv)
-        return {hsize_t(l.out.c), hsize_t(l.in.c), hsize_t(l.kernel), hsize_t(l.kernel)};
+        return {hsize_t(l.out.c), hsize_t(l.in.c / l.groups), hsize_t(l.kh()), hsize_t(l.kw())};
     return {hsize_t(l.out.c), hsize_t(l.in.size())};
 }
 
@@ -45,14 +48,22 @@ std::vector<hsize_t> file_shape(const architecture& a, std::size_t i) {
 std::vector<std::size_t> file_order(const architecture& a, std::size_t i) {
     const auto& l = a.layers[i];
     const std::size_t cout = l.out.c;
-    std::vector<std::size_t> at(static_cast<std::size_t>(weight_rows(l)) * cout);
+    std::vector<std::size_t> at(static_cast<std::size_t>(weight_rows(l)) * cout, no_file_index);
     if (l.kind == layer_kind::conv) {
-        const std::size_t cin = l.in.c, k = l.kernel;
-        for (std::size_t co = 0; co < cout; ++co)
-            for (std::size_t ci = 0; ci < cin; ++ci)
-                for (std::size_t ky = 0; ky < k; ++ky)
-                    for (std::size_t kx = 0; kx < k; ++kx)
-                        at[((ky * k + kx) * cin + ci) * cout + co] = ((co * cin + ci) * k + ky) * k + kx;
+        // Grouped: input channel ci of output co's group g is file channel ci - g * cin_g;
+        // the other (ci, co) pairs are the dense matrix's zeros and have no file element.
+        const std::size_t cin = l.in.c, kh = l.kh(), kw = l.kw();
+        const std::size_t cin_g = cin / l.groups, cout_g = cout / l.groups;
+        for (std::size_t co = 0; co < cout; ++co) {
+            const std::size_t g = co / cout_g;
+            for (std::size_t cf = 0; cf < cin_g; ++cf) {
+                const std::size_t ci = g * cin_g + cf;
+                for (std::size_t ky = 0; ky < kh; ++ky)
+                    for (std::size_t kx = 0; kx < kw; ++kx)
+                        at[((ky * kw + kx) * cin + ci) * cout + co] =
+                            ((co * cin_g + cf) * kh + ky) * kw + kx;
+            }
+        }
     } else {
         const shape3 s = flattened_from(a, i);
         const std::size_t nin = l.in.size();
@@ -64,16 +75,61 @@ std::vector<std::size_t> file_order(const architecture& a, std::size_t i) {
 
 std::vector<float> to_file(const architecture& a, std::size_t i, const std::vector<float>& w) {
     const auto at = file_order(a, i);
-    std::vector<float> f(w.size());
-    for (std::size_t k = 0; k < w.size(); ++k) f[at[k]] = w[k];
+    std::vector<float> f(w.size() / std::size_t(a.layers[i].groups));
+    for (std::size_t k = 0; k < w.size(); ++k)
+        if (at[k] != no_file_index) f[at[k]] = w[k];
     return f;
 }
 
 std::vector<float> from_file(const architecture& a, std::size_t i, const std::vector<float>& f) {
     const auto at = file_order(a, i);
-    std::vector<float> w(f.size());
-    for (std::size_t k = 0; k < w.size(); ++k) w[k] = f[at[k]];
+    std::vector<float> w(at.size(), 0.0f);
+    for (std::size_t k = 0; k < w.size(); ++k)
+        if (at[k] != no_file_index) w[k] = f[at[k]];
     return w;
+}
+
+// A per-neuron (or per-element) vector of a layer's output: internal channel-last order
+// <-> file order [C, H, W] (PyTorch's), or [1] for one shared value.
+std::vector<hsize_t> element_shape(const shape3& s, std::size_t n) {
+    if (n == 1) return {1};
+    if (s.h == 1 && s.w == 1) return {hsize_t(s.c)};
+    return {hsize_t(s.c), hsize_t(s.h), hsize_t(s.w)};
+}
+
+std::vector<float> elements_to_file(const shape3& s, const std::vector<float>& v) {
+    if (v.size() == 1) return v;
+    std::vector<float> f(v.size());
+    for (std::size_t j = 0; j < v.size(); ++j) f[j] = v[internal_index(s, j)];
+    return f;
+}
+
+std::vector<float> elements_from_file(const shape3& s, const std::vector<float>& f) {
+    if (f.size() == 1) return f;
+    std::vector<float> v(f.size());
+    for (std::size_t j = 0; j < f.size(); ++j) v[internal_index(s, j)] = f[j];
+    return v;
+}
+
+// The neuron parameter datasets of a lif or li layer, by file name.
+std::vector<std::pair<const char*, std::vector<float> neuron_layer_params::*>> neuron_fields() {
+    return {{"decay", &neuron_layer_params::decay},         {"gain", &neuron_layer_params::gain},
+            {"drive", &neuron_layer_params::drive},         {"threshold", &neuron_layer_params::threshold},
+            {"v_reset", &neuron_layer_params::v_reset},     {"syn_decay", &neuron_layer_params::syn_decay},
+            {"syn_gain", &neuron_layer_params::syn_gain}};
+}
+
+bool is_window(layer_kind k) {
+    return k == layer_kind::conv || k == layer_kind::avgpool || k == layer_kind::maxpool ||
+           k == layer_kind::sumpool;
+}
+
+// A window attribute: one integer where both axes agree, [vertical, horizontal] otherwise.
+void write_pair(const h5::file& f, const std::string& g, const char* name, int v, int h) {
+    if (v == h)
+        h5::write_attr(f, g, name, std::int64_t{v});
+    else
+        h5::write_attr(f, g, name, std::vector<std::int64_t>{v, h});
 }
 
 // Parameter tensors of layer i in optimizer order, with their file names.
@@ -96,6 +152,7 @@ void write_file(const model& m, const std::string& path, const optimizer_state* 
     h5::write_attr(f, "/network", "encoding", m.net.encoding);
     h5::write_attr(f, "/network", "kind", m.net.kind);
     h5::write_attr(f, "/network", "layers", m.arch.to_string());
+    h5::write_attr(f, "/network", "input_max", double(m.input_max));
     h5::create_group(f, "/neuron");
     h5::write_attr(f, "/neuron", "decay", m.lif.decay);
     h5::write_attr(f, "/neuron", "threshold", m.lif.threshold);
@@ -107,13 +164,17 @@ void write_file(const model& m, const std::string& path, const optimizer_state* 
         const std::string g = layer_group(i);
         h5::create_group(f, g);
         h5::write_attr(f, g, "type", std::string(layer_kind_name(l.kind)));
+        if (l.has_weights()) h5::write_attr(f, g, "out_features", std::int64_t{l.out.c});
+        if (is_window(l.kind)) {
+            write_pair(f, g, "kernel_size", l.kh(), l.kw());
+            if (l.kind == layer_kind::conv || !(l.sh() == l.kh() && l.sw() == l.kw()))
+                write_pair(f, g, "stride", l.sh(), l.sw());
+            if (l.kind == layer_kind::conv || l.ph() || l.pw()) write_pair(f, g, "padding", l.ph(), l.pw());
+            if (l.pb() != l.ph() || l.pr() != l.pw()) write_pair(f, g, "padding_end", l.pb(), l.pr());
+            if (l.dh() != 1 || l.dw() != 1) write_pair(f, g, "dilation", l.dh(), l.dw());
+            if (l.groups != 1) h5::write_attr(f, g, "groups", std::int64_t{l.groups});
+        }
         if (l.has_weights()) {
-            h5::write_attr(f, g, "out_features", std::int64_t{l.out.c});
-            if (l.kind == layer_kind::conv) {
-                h5::write_attr(f, g, "kernel_size", std::int64_t{l.kernel});
-                h5::write_attr(f, g, "stride", std::int64_t{l.stride});
-                h5::write_attr(f, g, "padding", std::int64_t{l.pad});
-            }
             const auto fw = to_file(m.arch, i, s.weight);
             h5::write_floats(f, g + "/weight", file_shape(m.arch, i), fw.data());
             h5::write_floats(f, g + "/bias", {hsize_t(l.out.c)}, s.bias.data());
@@ -124,8 +185,23 @@ void write_file(const model& m, const std::string& path, const optimizer_state* 
             h5::write_floats(f, g + "/beta", {c}, s.beta.data());
             h5::write_floats(f, g + "/running_mean", {c}, s.running_mean.data());
             h5::write_floats(f, g + "/running_var", {c}, s.running_var.data());
-        } else if (l.kind == layer_kind::avgpool || l.kind == layer_kind::maxpool) {
-            h5::write_attr(f, g, "kernel_size", std::int64_t{l.kernel});
+        } else if (l.is_neuron() && s.neuron.explicit_params()) {
+            const neuron_layer_params& np = s.neuron;
+            for (const auto& [name, field] : neuron_fields()) {
+                const auto& v = np.*field;
+                if (v.empty()) continue;
+                const auto fv = elements_to_file(l.out, v);
+                h5::write_floats(f, g + "/" + name, element_shape(l.out, v.size()), fv.data());
+            }
+            if (!np.reset.empty()) h5::write_attr(f, g, "reset", np.reset);
+            h5::write_attr(f, g, "spike_test", std::string(np.fire_above ? "gt" : "ge"));
+        } else if (l.kind == layer_kind::scale || l.kind == layer_kind::threshold) {
+            const auto& v = l.kind == layer_kind::scale ? s.weight : s.bias;
+            const auto fv = elements_to_file(l.out, v);
+            h5::write_floats(f, g + "/" + layer_kind_name(l.kind), element_shape(l.out, v.size()),
+                             fv.data());
+            if (l.kind == layer_kind::threshold)
+                h5::write_attr(f, g, "spike_test", std::string(s.fire_above ? "gt" : "ge"));
         }
     }
     h5::create_group(f, "/metadata");
@@ -145,47 +221,128 @@ void write_file(const model& m, const std::string& path, const optimizer_state* 
     }
 }
 
-std::string token_of(const h5::file& f, const std::string& g, const std::string& type) {
-    auto num = [&](const char* key) { return std::to_string(h5::read_attr_int(f, g, key)); };
-    if (type == "conv")
-        return "conv:" + num("out_features") + ":" + num("kernel_size") + ":" + num("stride") + ":" + num("padding");
-    if (type == "linear") return "linear:" + num("out_features");
-    if (type == "avgpool" || type == "maxpool") return type + ":" + num("kernel_size");
-    if (type == "bn" || type == "lif" || type == "relu" || type == "flatten") return type;
+bool has_attr(const h5::file& f, const std::string& obj, const std::string& name) {
+    const auto names = h5::attr_names(f, obj);
+    return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+// A window attribute (write_pair): {vertical, horizontal}, or `fallback` where absent.
+std::pair<int, int> read_pair(const h5::file& f, const std::string& g, const char* name,
+                              std::pair<int, int> fallback) {
+    if (!has_attr(f, g, name)) return fallback;
+    const auto v = h5::read_attr_ints(f, g, name);
+    if (v.size() != 1 && v.size() != 2)
+        throw spikebar::io_error(f.path + ": " + g + "@" + name + " must hold 1 or 2 integers");
+    for (auto x : v)
+        if (x < 0 || x > 1 << 20)
+            throw spikebar::io_error(f.path + ": " + g + "@" + name + " = " + std::to_string(x) +
+                                     " is out of range");
+    return {int(v[0]), int(v.back())};
+}
+
+layer_kind kind_of(const h5::file& f, const std::string& g, const std::string& type) {
+    static const layer_kind all[] = {
+        layer_kind::conv,    layer_kind::linear,  layer_kind::bn,      layer_kind::lif,
+        layer_kind::relu,    layer_kind::avgpool, layer_kind::maxpool, layer_kind::flatten,
+        layer_kind::sumpool, layer_kind::scale,   layer_kind::threshold, layer_kind::li};
+    for (layer_kind k : all)
+        if (type == layer_kind_name(k)) return k;
     throw spikebar::io_error(f.path + ": " + g + "@type = '" + type +
-                             "' is not a known layer type (conv, linear, bn, lif, relu, avgpool, maxpool, flatten)");
+                             "' is not a known layer type (conv, linear, bn, lif, relu, avgpool, "
+                             "maxpool, flatten, sumpool, scale, threshold, li)");
+}
+
+layer_spec read_layer_spec(const h5::file& f, const std::string& g) {
+    layer_spec l;
+    l.kind = kind_of(f, g, h5::read_attr_string(f, g, "type"));
+    if (l.has_weights()) {
+        const auto out = h5::read_attr_int(f, g, "out_features");
+        if (out < 1 || out > 1 << 24)
+            throw spikebar::io_error(f.path + ": " + g + "@out_features = " + std::to_string(out) +
+                                     " is out of range");
+        l.out_channels = int(out);
+    }
+    if (is_window(l.kind)) {
+        const auto k = read_pair(f, g, "kernel_size", {-1, -1});
+        if (k.first < 1) throw spikebar::io_error(f.path + ": " + g + "@kernel_size is missing");
+        const auto st = read_pair(f, g, "stride", l.kind == layer_kind::conv ? std::pair{1, 1} : k);
+        const auto pad = read_pair(f, g, "padding", {0, 0});
+        const auto end = read_pair(f, g, "padding_end", pad);
+        const auto dil = read_pair(f, g, "dilation", {1, 1});
+        l.kernel = k.first, l.kernel_w = k.second;
+        l.stride = st.first, l.stride_w = st.second;
+        l.pad = pad.first, l.pad_w = pad.second;
+        l.pad_end_h = end.first, l.pad_end_w = end.second;
+        l.dilation = dil.first, l.dilation_w = dil.second;
+        if (has_attr(f, g, "groups")) {
+            const auto gr = h5::read_attr_int(f, g, "groups");
+            if (gr < 1 || gr > 1 << 20)
+                throw spikebar::io_error(f.path + ": " + g + "@groups = " + std::to_string(gr) +
+                                         " is out of range");
+            l.groups = int(gr);
+        }
+    }
+    return l;
+}
+
+// A per-element dataset of layer l: [1] or the layer's output shape.
+std::vector<float> read_elements(const h5::file& f, const std::string& path, const shape3& s) {
+    const auto shape = h5::dataset_shape(f, path);
+    const auto full = element_shape(s, std::size_t(s.size()));
+    const std::vector<hsize_t> one{1};
+    if (shape != one && shape != full)
+        throw spikebar::io_error(f.path + ": " + path + " has shape " + h5::shape_string(shape) +
+                                 ", expected [1] or " + h5::shape_string(full));
+    return elements_from_file(s, h5::read_floats(f, path, shape));
+}
+
+// spike_test = "gt" (u > θ) or "ge" (u >= θ, the default).
+bool spike_test_above(const h5::file& f, const std::string& g) {
+    if (!has_attr(f, g, "spike_test")) return false;
+    const std::string t = h5::read_attr_string(f, g, "spike_test");
+    if (t != "gt" && t != "ge")
+        throw spikebar::io_error(f.path + ": " + g + "@spike_test = '" + t + "', expected gt or ge");
+    return t == "gt";
 }
 
 model read_model(const h5::file& f) {
     if (h5::read_attr_string(f, "/", "format") != "spikebar-model")
         throw spikebar::io_error(f.path + ": /@format is not 'spikebar-model'");
     const auto version = h5::read_attr_int(f, "/", "format_version");
-    if (version != model_format_version)
+    if (version < 1 || version > model_format_version)
         throw spikebar::io_error(f.path + ": /@format_version = " + std::to_string(version) +
-                                 ", this build reads version " + std::to_string(model_format_version));
+                                 ", this build reads versions 1 to " +
+                                 std::to_string(model_format_version));
     model m;
     const auto shape = h5::read_attr_ints(f, "/network", "input_shape");
-    if (shape.size() != 3 || shape[0] < 1 || shape[1] < 1 || shape[2] < 1)
+    if (shape.size() != 3 || shape[0] < 1 || shape[1] < 1 || shape[2] < 1 || shape[0] > 1 << 16 ||
+        shape[1] > 1 << 16 || shape[2] > 1 << 16)
         throw spikebar::io_error(f.path + ": /network@input_shape must be [C, H, W] of positive integers");
     m.net.timesteps = static_cast<int>(h5::read_attr_int(f, "/network", "timesteps"));
     m.net.encoding = h5::read_attr_string(f, "/network", "encoding");
     m.net.kind = h5::read_attr_string(f, "/network", "kind");
+    if (has_attr(f, "/network", "input_max")) {
+        const double v = h5::read_attr_double(f, "/network", "input_max");
+        if (!(v > 0 && v < 1e30))
+            throw spikebar::io_error(f.path + ": /network@input_max must be > 0");
+        m.input_max = static_cast<float>(v);
+    }
     m.lif.decay = h5::read_attr_double(f, "/neuron", "decay");
     m.lif.threshold = h5::read_attr_double(f, "/neuron", "threshold");
     m.lif.reset = h5::read_attr_string(f, "/neuron", "reset");
     m.lif.v_reset = h5::read_attr_double(f, "/neuron", "v_reset");
-    std::string layers;
+    m.arch.input = {int(shape[0]), int(shape[1]), int(shape[2])};
     for (std::size_t i = 0;; ++i) {
         const std::string g = layer_group(i);
         if (!h5::exists(f, g)) break;
-        layers += (i ? ", " : "") + token_of(f, g, h5::read_attr_string(f, g, "type"));
+        m.arch.layers.push_back(read_layer_spec(f, g));
     }
-    if (layers.empty()) throw spikebar::io_error(f.path + ": /layers/00 is missing (no layers)");
-    m.net.layers = layers;
+    if (m.arch.layers.empty()) throw spikebar::io_error(f.path + ": /layers/00 is missing (no layers)");
     try {
+        infer_shapes(m.arch);
+        m.net.layers = m.arch.to_string();
         m.net.validate();
         m.lif.validate();
-        m.arch = parse_architecture(layers, {int(shape[0]), int(shape[1]), int(shape[2])});
     } catch (const spikebar::config_error& e) {
         throw spikebar::io_error(f.path + ": " + e.what());
     }
@@ -208,6 +365,24 @@ model read_model(const h5::file& f) {
             s.beta = h5::read_floats(f, g + "/beta", {c});
             s.running_mean = h5::read_floats(f, g + "/running_mean", {c});
             s.running_var = h5::read_floats(f, g + "/running_var", {c});
+        } else if (l.is_neuron()) {
+            neuron_layer_params& np = s.neuron;
+            for (const auto& [name, field] : neuron_fields())
+                if (h5::exists(f, g + "/" + name)) np.*field = read_elements(f, g + "/" + name, l.out);
+            if (has_attr(f, g, "reset")) {
+                np.reset = h5::read_attr_string(f, g, "reset");
+                if (np.reset != "hard" && np.reset != "soft")
+                    throw spikebar::io_error(f.path + ": " + g + "@reset = '" + np.reset +
+                                             "', expected hard or soft");
+            }
+            np.fire_above = spike_test_above(f, g);
+            if (!np.syn_gain.empty() && np.syn_decay.empty())
+                throw spikebar::io_error(f.path + ": " + g + "/syn_gain needs " + g + "/syn_decay");
+        } else if (l.kind == layer_kind::scale) {
+            s.weight = read_elements(f, g + "/scale", l.out);
+        } else if (l.kind == layer_kind::threshold) {
+            s.bias = read_elements(f, g + "/threshold", l.out);
+            s.fire_above = spike_test_above(f, g);
         }
     }
     if (h5::exists(f, "/metadata"))

@@ -12,7 +12,7 @@
 
 namespace snn {
 
-constexpr int model_format_version = 1;
+constexpr int model_format_version = 2;  // reads 1 and 2
 
 // Writes `m` to `path` through a temporary file renamed on success, so a crash never
 // leaves a truncated model behind. With `opt` the file is a training checkpoint that

@@ -21,6 +21,10 @@ constexpr int chunks = backprop::reduction_chunks;
 
 trainer::trainer(model m, const train_params& p, std::size_t steps_per_epoch)
     : m_(std::move(m)), p_(p), steps_per_epoch_(std::max<std::size_t>(steps_per_epoch, 1)) {
+    if (m_.is_general())
+        throw std::invalid_argument(
+            "snn::trainer: the model has layers or neuron parameters outside the config "
+            "syntax (an imported network); only config-built networks can be trained");
     ann_ = m_.net.kind == "ann";
     rate_ = m_.net.encoding == "rate";
     T_ = ann_ ? 1 : m_.net.timesteps;
@@ -227,6 +231,11 @@ double trainer::forward_backward(const std::vector<std::size_t>& idx, int epoch,
                 // is not one of act_, so copy it (channel-last order is the flatten order).
                 if (i == 0) std::copy(x, x + images * isz, y);
                 break;
+            case layer_kind::sumpool:
+            case layer_kind::scale:
+            case layer_kind::threshold:
+            case layer_kind::li:
+                break;  // refused by the constructor
         }
     }
 
@@ -388,6 +397,11 @@ double trainer::forward_backward(const std::vector<std::size_t>& idx, int epoch,
                 break;
             case layer_kind::flatten:
                 break;  // shares storage with its input
+            case layer_kind::sumpool:
+            case layer_kind::scale:
+            case layer_kind::threshold:
+            case layer_kind::li:
+                break;  // refused by the constructor
         }
     }
     return loss;

@@ -115,8 +115,9 @@ TEST_CASE("map_model: im2col matrices, spike inputs after lif, the analog first 
 
     // Reference: the message documented in crossbar_synapse.hpp.
     CHECK_THROWS_WITH_AS(map_model(test_model("direct", "ann")),
-                         "crossbar: layer 3 (conv) takes analog input that is not confined to "
-                         "[0, 1] (an ANN model); only spikes and inputs in [0, 1] map onto the DAC",
+                         "crossbar: layer 3 (conv) takes analog input with no known bound (an ANN "
+                         "model); only spikes and bounded non-negative inputs (images, pooled "
+                         "spikes) map onto the DAC",
                          spikebar::config_error);
 }
 

@@ -258,7 +258,8 @@ TEST_CASE("loading a broken file throws an io_error naming the file and the path
         rw_file(p).set_string_attr("/layers/02", "type", "dense");
         CHECK(error_of([&] { load_model(p); }) == p + ": /layers/02@type = 'dense' is not a known "
                                                       "layer type (conv, linear, bn, lif, relu, "
-                                                      "avgpool, maxpool, flatten)");
+                                                      "avgpool, maxpool, flatten, sumpool, scale, "
+                                     "threshold, li)");
     }
     SUBCASE("missing attribute") {
         const std::string p = copy("no_timesteps.h5");
