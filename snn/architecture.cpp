@@ -110,9 +110,6 @@ void infer_shapes(architecture& a) {
         }
         l.out = cur;
     }
-    if (a.layers.empty()) throw spikebar::config_error("the network has no layers");
-    if (cur.h != 1 || cur.w != 1)
-        throw spikebar::config_error("the last layer's output must be a vector (flatten it)");
 }
 
 std::string architecture::to_string() const {

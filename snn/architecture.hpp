@@ -95,7 +95,8 @@ architecture parse_architecture(const std::string& text, shape3 input);
 int window_output(int in, int k, int s, int p_begin, int p_end, int d);
 
 // Sets every layer's `in` and `out` from the input shape and the layer parameters
-// (kind, out_channels, window) and checks that each layer fits its input. For networks
+// (kind, out_channels, window) and checks that each layer fits its input. The last
+// layer may end in a map (the caller checks what it needs). For networks
 // that do not come from the config syntax (the model reader, the NIR importer). Throws
 // spikebar::config_error "layer <i> (<kind>): <what is wrong>".
 void infer_shapes(architecture& a);

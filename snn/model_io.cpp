@@ -340,6 +340,9 @@ model read_model(const h5::file& f) {
     if (m.arch.layers.empty()) throw spikebar::io_error(f.path + ": /layers/00 is missing (no layers)");
     try {
         infer_shapes(m.arch);
+        const shape3 out = m.arch.layers.back().out;
+        if (out.h != 1 || out.w != 1)
+            throw spikebar::config_error("the last layer's output must be a vector (flatten it)");
         m.net.layers = m.arch.to_string();
         m.net.validate();
         m.lif.validate();
@@ -402,6 +405,24 @@ void save_model(const model& m, const std::string& path, const optimizer_state* 
     }
     // The HDF5 file is closed here; make it durable before it takes the final name.
     h5::commit_file(tmp, path);
+}
+
+std::vector<float> weight_from_file_layout(const architecture& a, std::size_t layer,
+                                          const std::vector<float>& file) {
+    return from_file(a, layer, file);
+}
+
+std::vector<float> weight_to_file_layout(const architecture& a, std::size_t layer,
+                                        const std::vector<float>& internal) {
+    return to_file(a, layer, internal);
+}
+
+std::vector<float> elements_from_file_layout(const shape3& s, const std::vector<float>& file) {
+    return elements_from_file(s, file);
+}
+
+std::vector<float> elements_to_file_layout(const shape3& s, const std::vector<float>& internal) {
+    return elements_to_file(s, internal);
 }
 
 model load_model(const std::string& path) {

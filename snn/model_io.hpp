@@ -27,6 +27,17 @@ struct checkpoint {
 };
 
 model load_model(const std::string& path);
+
+// The file (PyTorch) layouts and the internal ones: a weighted layer's weight (conv
+// [out, in / groups, kh, kw] <-> [(ky * kw + kx) * C_in + ci][C_out]; linear [out, in] in
+// the (c, y, x) order of the map it was flattened from <-> [in][out]), and a per-element
+// vector of a map of shape s ((c, y, x) <-> (y, x, c); one value stays one value).
+std::vector<float> weight_from_file_layout(const architecture& a, std::size_t layer,
+                                          const std::vector<float>& file);
+std::vector<float> weight_to_file_layout(const architecture& a, std::size_t layer,
+                                        const std::vector<float>& internal);
+std::vector<float> elements_from_file_layout(const shape3& s, const std::vector<float>& file);
+std::vector<float> elements_to_file_layout(const shape3& s, const std::vector<float>& internal);
 checkpoint load_checkpoint(const std::string& path);
 
 }  // namespace snn
