@@ -19,5 +19,8 @@ int cmd_train_policy(const args& a);
 int cmd_sweep(const args& a);
 int cmd_merge(const args& a);
 int cmd_plot(const args& a);
+int cmd_import_nir(const args& a);
+int cmd_export_nir(const args& a);
+int cmd_model(const args& a);
 
 }  // namespace experiments

@@ -32,6 +32,9 @@ const subcommand subcommands[] = {
     {"sweep", experiments::cmd_sweep, "evaluate every point of a [sweep] grid; crash-safe, sharded, MPI"},
     {"merge", experiments::cmd_merge, "combine the shard files of one sweep into its sweep file"},
     {"plot", experiments::cmd_plot, "PNG figures from run, replay and sweep files"},
+    {"import-nir", experiments::cmd_import_nir, "a NIR graph (snnTorch, Norse, Sinabs, ...) as a model file"},
+    {"export-nir", experiments::cmd_export_nir, "a model file as a NIR graph"},
+    {"model", experiments::cmd_model, "model --info: a model file's layers, shapes and parameters"},
 };
 
 void print_usage(std::FILE* f) {
