@@ -2,8 +2,14 @@
 // and what a model file holds.
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <functional>
+#include <signal.h>
+#include <stdexcept>
 #include <string>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "common/errors.hpp"
 #include "experiments/cli.hpp"
@@ -72,6 +78,60 @@ std::string shape_of(const snn::shape3& s) {
     return "[" + std::to_string(s.c) + ", " + std::to_string(s.h) + ", " + std::to_string(s.w) + "]";
 }
 
+void report_and_save(const std::string& in, const std::string& out, const nir_import_result& r);
+
+// Runs `work` (which reads the untrusted file `in` and writes `out`) in a child process
+// and returns its exit code. libhdf5 1.10 can crash (SIGSEGV in H5HG_read) or loop
+// forever on a file whose global heap is corrupt, while reading a variable-length string;
+// no check before the read can rule that out. The child's failure then becomes one line
+// and exit code 2, and no output is left behind. The child ends with _exit, so libhdf5's
+// shutdown cannot print to stderr after the one-line message.
+// The time limit is 60 s, or SPIKEBAR_READ_TIMEOUT_S seconds (for tests).
+int isolated(const std::string& in, const std::string& out, const std::function<void()>& work) {
+    const char* env = std::getenv("SPIKEBAR_READ_TIMEOUT_S");
+    const int timeout_s = env && std::atoi(env) > 0 ? std::atoi(env) : 60;
+    std::fflush(stdout);
+    std::fflush(stderr);
+    const pid_t pid = fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) {
+        int rc = 0;
+        try {
+            work();
+        } catch (const spikebar::config_error& e) {
+            std::fprintf(stderr, "spikebar: %s\n", e.what());
+            rc = 2;
+        } catch (const spikebar::io_error& e) {
+            std::fprintf(stderr, "spikebar: %s\n", e.what());
+            rc = 2;
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "spikebar: internal error: %s\n", e.what());
+            rc = 1;
+        }
+        std::fflush(stdout);
+        std::fflush(stderr);
+        _exit(rc);
+    }
+    int status = 0;
+    for (int waited_ms = 0;; waited_ms += 20) {
+        const pid_t done = waitpid(pid, &status, WNOHANG);
+        if (done == pid) break;
+        if (waited_ms >= timeout_s * 1000) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            std::remove((out + ".tmp").c_str());
+            throw spikebar::io_error(in + ": reading it did not finish in " +
+                                     std::to_string(timeout_s) +
+                                     " s (the HDF5 library loops on some corrupt files)");
+        }
+        usleep(20000);
+    }
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    std::remove((out + ".tmp").c_str());
+    throw spikebar::io_error(in + ": the HDF5 library failed reading it (signal " +
+                             std::to_string(WTERMSIG(status)) + "); the file is corrupt");
+}
+
 }  // namespace
 
 int cmd_import_nir(const args& a) {
@@ -96,7 +156,16 @@ int cmd_import_nir(const args& a) {
     opt.spike_test = test;
     opt.input_max = number_flag("import-nir", "--input-max", input_max);
     opt.encoding = encoding;
-    const nir_import_result r = import_nir(in, opt, command_line("import-nir", a));
+    const std::string command = command_line("import-nir", a);
+    return isolated(in, out, [&] {
+        const nir_import_result r = import_nir(in, opt, command);
+        report_and_save(in, out, r);
+    });
+}
+
+namespace {
+
+void report_and_save(const std::string& in, const std::string& out, const nir_import_result& r) {
     const snn::model& m = r.model;
     std::printf("import-nir  %s (NIR %s): %zu layers, %zu parameters, input %s, %d outputs\n",
                 in.c_str(), m.metadata.at("nir_version").c_str(), m.arch.layers.size(),
@@ -108,8 +177,9 @@ int cmd_import_nir(const args& a) {
         std::printf("  %2zu  %s\n", i, r.report[i].c_str());
     snn::save_model(m, out);
     std::printf("wrote  %s\n", out.c_str());
-    return 0;
 }
+
+}  // namespace
 
 int cmd_export_nir(const args& a) {
     std::string model, out, dt;
