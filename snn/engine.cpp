@@ -66,10 +66,11 @@ engine::engine(const model& deployed, const synapse_op& synapse, std::uint64_t e
         neuron_plan& p = plans_[neuron_of_[i]];
         const std::size_t n = static_cast<std::size_t>(l.out.size());
         p.mem_off = mem_size_;
+        p.size = static_cast<int>(n);
         mem_size_ += n;
-        // Defaults: decay, gain, drive, threshold, v_reset, syn_gain.
+        // Defaults: decay, gain, drive, threshold, v_reset, syn_gain, v_init.
         p.storage = {static_cast<float>(lif.decay), 1.0f, 0.0f, static_cast<float>(lif.threshold),
-                     static_cast<float>(lif.v_reset), 1.0f};
+                     static_cast<float>(lif.v_reset), 1.0f, 0.0f};
         const float* d = p.storage.data();
         auto& k = p.k;
         k.decay = resolve(own.decay, n, d + 0, i, "decay");
@@ -77,6 +78,15 @@ engine::engine(const model& deployed, const synapse_op& synapse, std::uint64_t e
         k.drive = resolve(own.drive, n, d + 2, i, "drive");
         k.threshold = resolve(own.threshold, n, d + 3, i, "threshold");
         k.v_reset = resolve(own.v_reset, n, d + 4, i, "v_reset");
+        p.v_init = resolve(own.v_init, n, d + 6, i, "v_init");
+        if (ann_ && !own.levels.empty()) {
+            if (own.levels.size() != 1 || own.threshold.size() != 1 || !(own.levels[0] >= 1) ||
+                !(own.threshold[0] > 0))
+                throw std::invalid_argument("snn::engine: layer " + std::to_string(i) +
+                                            " needs one threshold > 0 and one levels >= 1 for "
+                                            "its QCFS activation");
+            p.qcfs = true;
+        }
         k.has_syn = !own.syn_decay.empty();
         if (k.has_syn) {
             k.syn_decay = resolve(own.syn_decay, n, d + 0, i, "syn_decay");
@@ -128,7 +138,14 @@ void engine::start(const float* inputs, std::size_t n, std::size_t first_index, 
     act_.resize(n * act_size_);  // every layer writes its output before it is read
     mem_.assign(n * mem_size_, 0.0f);
     cur_.assign(n * syn_size_, 0.0f);
-    // Membranes start at rest (v = 0) whatever the reset mode.
+    // Membranes start at rest (v = 0) whatever the reset mode, or at the layer's v_init.
+    for (const neuron_plan& p : plans_) {
+        if (p.v_init.step == 0 && p.v_init[0] == 0.0f) continue;
+        for (std::size_t s = 0; s < n; ++s) {
+            float* v = mem_.data() + s * mem_size_ + p.mem_off;
+            for (int k = 0; k < p.size; ++k) v[k] = p.v_init[k];
+        }
+    }
     enc_.assign(rate_ ? n * in_size_ : 0, 0.0f);
     counts_.assign(n * lif_layers_.size(), 0);
 }
@@ -151,7 +168,12 @@ void engine::neuron_forward(std::size_t layer, int lif_j, int neuron_j, float* m
     float* v = mem + p.mem_off;
     const int n = l.out.size();
     if (ann_ && l.kind == layer_kind::lif) {
-        for (int k = 0; k < n; ++k) out[k] = std::max(x[k], 0.0f);
+        if (p.qcfs) {
+            const float lambda = p.k.threshold[0], levels = m_.layers[layer].neuron.levels[0];
+            for (int k = 0; k < n; ++k) out[k] = kernels::qcfs(x[k], lambda, levels);
+        } else {
+            for (int k = 0; k < n; ++k) out[k] = std::max(x[k], 0.0f);
+        }
         return;
     }
     const int spikes =

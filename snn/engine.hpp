@@ -18,7 +18,7 @@
 // LIF layers follow snn/kernels.hpp lif_step, or snn/neuron.hpp neuron_step where the
 // layer has parameters of its own; li layers are non-spiking (their output is their
 // membrane) and so is not counted among the lif layers below. In an ANN model
-// (net.kind = ann) lif layers are ReLU and T = 1. All buffers are allocated in start();
+// (net.kind = ann) lif layers are ReLU, or QCFS where they carry `levels`, and T = 1. All buffers are allocated in start();
 // step() does not allocate.
 #pragma once
 #include <cstdint>
@@ -68,6 +68,9 @@ private:
         bool uniform = false;  // scalar params, gain 1, drive 0, no current stage: lif_step
         float decay = 0, threshold = 0, v_reset = 0;
         bool soft = false;
+        bool qcfs = false;     // ANN: the QCFS activation of snn/neuron.hpp, not ReLU
+        int size = 0;          // neurons
+        kernels::param_ref v_init;
         kernels::neuron_coeffs k;
         std::vector<float> storage;  // the defaults the coefficients point at
         std::size_t mem_off = 0, syn_off = 0;

@@ -116,7 +116,8 @@ std::vector<std::pair<const char*, std::vector<float> neuron_layer_params::*>> n
     return {{"decay", &neuron_layer_params::decay},         {"gain", &neuron_layer_params::gain},
             {"drive", &neuron_layer_params::drive},         {"threshold", &neuron_layer_params::threshold},
             {"v_reset", &neuron_layer_params::v_reset},     {"syn_decay", &neuron_layer_params::syn_decay},
-            {"syn_gain", &neuron_layer_params::syn_gain}};
+            {"syn_gain", &neuron_layer_params::syn_gain},   {"v_init", &neuron_layer_params::v_init},
+            {"levels", &neuron_layer_params::levels}};
 }
 
 bool is_window(layer_kind k) {
@@ -137,6 +138,9 @@ std::vector<std::pair<std::string, const std::vector<float>*>> tensors(const mod
     const auto& s = m.layers[i];
     if (m.arch.layers[i].has_weights()) return {{"weight", &s.weight}, {"bias", &s.bias}};
     if (m.arch.layers[i].kind == layer_kind::bn) return {{"gamma", &s.gamma}, {"beta", &s.beta}};
+    // A QCFS activation's trained threshold λ (snn/trainer.hpp).
+    if (m.net.kind == "ann" && m.arch.layers[i].kind == layer_kind::lif && !s.neuron.levels.empty())
+        return {{"threshold", &s.neuron.threshold}};
     return {};
 }
 

@@ -10,10 +10,13 @@
 //   lif: s[t] = (u[t] >= threshold_i)   (or u[t] > threshold_i with fire_above)
 //        v[t] = s[t] ? (hard: v_reset_i, soft: u[t] - threshold_i) : u[t];  output s[t]
 //   li:  v[t] = u[t];  output v[t]
-// States start at 0. A continuous-time model maps onto (decay, gain, drive) by its
+// States start at 0, except v[0] = v_init_i (QCFS conversion starts IF membranes at θ/2,
+// Bu et al. ICLR 2022). A continuous-time model maps onto (decay, gain, drive) by its
 // discretization (docs/nir.md): forward Euler of tau dv/dt = (v_leak - v) + R I gives
 // decay = 1 - dt/tau, gain = R dt/tau, drive = v_leak dt/tau.
 #pragma once
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -31,17 +34,29 @@ struct neuron_layer_params {
     std::vector<float> v_reset;    // potential after a hard reset [weight units] [lif.v_reset]
     std::vector<float> syn_decay;  // current-stage decay per step [1]; empty: no stage
     std::vector<float> syn_gain;   // current-stage input gain [1]          [1]
+    std::vector<float> v_init;     // membrane before the first step [weight units] [0]
+    // ANN models only (net.kind = ann): L of the QCFS activation (Bu et al., ICLR 2022)
+    //   h(x) = θ · clip(floor(x · L / θ + 1/2) / L, 0, 1),  θ = `threshold` (trained λ);
+    // one value. Empty: the lif layer of an ANN is a ReLU.
+    std::vector<float> levels;     // quantization levels L of the activation [1] [ReLU]
     std::string reset;             // hard | soft                            [lif.reset]
     bool fire_above = false;       // spike on u > threshold instead of u >= threshold
 
     bool explicit_params() const {
         return !decay.empty() || !gain.empty() || !drive.empty() || !threshold.empty() ||
-               !v_reset.empty() || !syn_decay.empty() || !syn_gain.empty() || !reset.empty() ||
-               fire_above;
+               !v_reset.empty() || !syn_decay.empty() || !syn_gain.empty() || !v_init.empty() ||
+               !levels.empty() || !reset.empty() || fire_above;
     }
 };
 
 namespace kernels {
+
+// The QCFS activation h(x) above, the same expression in training and inference.
+template <class F>
+inline F qcfs(F x, F lambda, F levels) {
+    const F q = std::floor(x / lambda * levels + F(0.5)) / levels;
+    return lambda * std::min(std::max(q, F(0)), F(1));
+}
 
 // A parameter as the update reads it: value p[i * step], step 0 for one shared value.
 struct param_ref {

@@ -518,3 +518,51 @@ TEST_CASE("the engine refuses a model that still has bn layers") {
     const ideal_synapse syn(m);
     CHECK_THROWS_AS(engine(m, syn), std::invalid_argument);
 }
+
+// Reference: the IF update of snn/neuron.hpp written out for one neuron with a constant
+// input current I, starting from v_init instead of 0.
+TEST_CASE("v_init sets the membrane before the first step; levels make an ANN lif a QCFS step") {
+    network_params net;
+    net.layers = "flatten, linear:3, lif, linear:2";
+    net.timesteps = 8;
+    model m = make_model(net, neuron_params{}, {1, 1, 2}, 7);
+    auto& st = m.layers[2].neuron;
+    st.decay = {1.0f};
+    st.threshold = {0.5f};
+    st.reset = "soft";
+    st.v_init = {0.25f};
+    const ideal_synapse syn(m);
+    engine e(m, syn);
+    const std::vector<float> img = {0.3f, 0.8f};
+    e.start(img.data(), 1, 0);
+    std::vector<float> I(3);
+    syn.forward({0, 1, 1}, img.data(), false, I.data());
+    std::vector<double> v = {0.25, 0.25, 0.25};
+    for (int t = 1; t <= 8; ++t) {
+        e.step();
+        for (int k = 0; k < 3; ++k) {
+            const double u = v[k] + I[k];
+            const bool s = u >= 0.5;
+            v[k] = s ? u - 0.5 : u;
+            INFO("t = " << t << ", neuron " << k);
+            CHECK(e.spikes(0, 0)[k] == (s ? 1.0f : 0.0f));
+            // Float against double over 8 additions of |u| < 2: 1e-5 is 100x that rounding.
+            CHECK(e.membrane(0, 0)[k] == doctest::Approx(v[k]).epsilon(1e-5));
+        }
+    }
+
+    // The same layer in an ANN with levels L = 4: h(x) = θ clip(floor(x L / θ + 1/2) / L, 0, 1).
+    model a = m;
+    a.net.kind = "ann";
+    a.layers[2].neuron = {};
+    a.layers[2].neuron.threshold = {0.5f};
+    a.layers[2].neuron.levels = {4.0f};
+    const ideal_synapse syn_a(a);
+    engine ea(a, syn_a);
+    ea.start(img.data(), 1, 0);
+    ea.step();
+    for (int k = 0; k < 3; ++k) {
+        const double q = std::floor(double(I[k]) * 4 / 0.5 + 0.5) / 4;
+        CHECK(ea.spikes(0, 0)[k] == doctest::Approx(0.5 * std::clamp(q, 0.0, 1.0)).epsilon(1e-6));
+    }
+}
