@@ -15,6 +15,7 @@
 #include "experiments/cli.hpp"
 #include "experiments/commands.hpp"
 #include "experiments/config.hpp"
+#include "experiments/config_model.hpp"
 #include "experiments/evaluate.hpp"
 #include "experiments/progress.hpp"
 #include "experiments/seenn2_net.hpp"
@@ -114,16 +115,16 @@ int cmd_train_policy(const args& a) {
     cli.require("--config", config_path);
     cli.require("--model", model_path);
     cli.require("--out", out_path);
-    const run_config cfg = load_config(config_path, overrides);
-    if (cfg.eval.threads > 0) omp_set_num_threads(cfg.eval.threads);
-    const auto& ee = cfg.earlyexit;
-    const int tm = ee.t_max;
-
+    const run_config given = load_config(config_path, overrides);
+    if (given.eval.threads > 0) omp_set_num_threads(given.eval.threads);
     snn::model m = snn::load_model(model_path);
     if (m.has_batchnorm())
         throw spikebar::io_error(model_path +
                                  ": holds BatchNorm layers (a training checkpoint?); use the "
                                  "model file spikebar train wrote");
+    const run_config cfg = with_model(given, m, model_path);  // the model's [network], [lif]
+    const auto& ee = cfg.earlyexit;
+    const int tm = ee.t_max;
     const int model_t = m.net.kind == "ann" ? 1 : m.timesteps();
     if (tm > model_t)
         throw spikebar::config_error("earlyexit.t_max = " + std::to_string(tm) + ": the SNN " +

@@ -188,6 +188,7 @@ run_config build(std::map<std::string, assignment> values,
         for (const auto& f : s.fields) {
             const auto it = values.find(full_name(f));
             if (it == values.end()) continue;
+            c.given[full_name(f)] = it->second.source;
             try {
                 f.set(c, it->second.value);
             } catch (const config_detail::value_error& e) {

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <map>
 #include <string>
 #include <system_error>
 #include <type_traits>
@@ -62,6 +63,11 @@ struct run_config {
     crossbar::adc_params adc;               // [adc]
     earlyexit::earlyexit_params earlyexit;  // [earlyexit]
     energy_params energy;                   // [energy]
+
+    // Where each key that the file or --set gave came from ("config <path>" or "--set"),
+    // by full name ("lif.decay"); keys left at their defaults are absent. It lets the keys a
+    // model governs be checked against the model (experiments/config_model.hpp).
+    std::map<std::string, std::string> given;
 };
 
 // Read `path` (INI), apply `overrides` ("section.key=value", in order; a later one wins),

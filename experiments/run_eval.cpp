@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "common/errors.hpp"
+#include "experiments/config_model.hpp"
 #include "experiments/counting_synapse.hpp"
 #include "experiments/crossbar_synapse.hpp"
 #include "experiments/energy.hpp"
@@ -20,20 +21,18 @@
 
 namespace experiments {
 
-evaluation run_evaluation(const run_config& cfg, const std::string& model_path,
+evaluation run_evaluation(const run_config& given, const std::string& model_path,
                           const std::string& out_path, const std::string& command,
                           const std::function<void(std::size_t, std::size_t)>& progress) {
-    if (cfg.eval.threads > 0) omp_set_num_threads(cfg.eval.threads);
+    if (given.eval.threads > 0) omp_set_num_threads(given.eval.threads);
     const snn::model m = snn::load_model(model_path);
     if (m.has_batchnorm())
         throw spikebar::io_error(model_path +
                                  ": holds BatchNorm layers (a training checkpoint?); "
                                  "evaluate the model file spikebar train wrote");
-    const int T = m.net.kind == "ann" ? 1 : m.timesteps();
-    if (cfg.earlyexit.t_max != T)
-        throw spikebar::config_error("earlyexit.t_max = " + std::to_string(cfg.earlyexit.t_max) +
-                                     ": must equal the model's timesteps (" + model_path +
-                                     " runs T = " + std::to_string(T) + ")");
+    // The model governs [network], [lif] and T; cfg is what is simulated and recorded.
+    const run_config cfg = for_inference(given, m, model_path);
+    const int T = model_timesteps(m);
     const auto policy = earlyexit::make_policy(cfg.earlyexit);  // oracle: config_error
     const snn::dataset test = load_dataset(cfg.data, "test");
     const auto& in = m.arch.input;

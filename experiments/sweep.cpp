@@ -11,6 +11,7 @@
 #include "common/errors.hpp"
 #include "common/format.hpp"
 #include "earlyexit/policy.hpp"
+#include "experiments/config_model.hpp"
 #include "experiments/dataset_io.hpp"
 #include "experiments/seenn2_net.hpp"
 #include "snn/model_io.hpp"
@@ -103,6 +104,21 @@ std::string result_config(const run_config& c) {
     return effective_config(r);
 }
 
+std::string inert_in_sweep(const std::string& key) {
+    if (model_governed_key(key))
+        return "the model file's /network and /neuron govern it at eval (vary model instead)";
+    if (key.rfind("train.", 0) == 0 && key != "train.seed")
+        return "eval does not train (of [train], only train.seed acts: it keys rate encoding)";
+    if (key == "eval.threads" || key == "eval.batch_size")
+        return "results are bit-identical for any eval.threads and eval.batch_size";
+    if (key == "output.dir") return "a sweep writes its points to its own work directory";
+    for (const char* k : {"seenn2_beta", "seenn2_seed", "seenn2_layers", "seenn2_epochs",
+                          "seenn2_lr", "seenn2_batch_size"})
+        if (key == std::string("earlyexit.") + k)
+            return "only train-policy reads it; eval reads the policy net earlyexit.seenn2_model";
+    return "";
+}
+
 std::vector<std::string> expand_sweep_values(const std::string& key, const std::string& text,
                                              const std::string& prefix) {
     const std::string where = prefix + key + " = " + (text.empty() ? "''" : text) + ": ";
@@ -186,6 +202,8 @@ sweep_spec plan_sweep(const std::string& text, const std::string& source,
         if (l.key != "model") {
             if (!find_key(keys, l.key))
                 throw spikebar::config_error(pre + "unknown key '" + l.key + "'");
+            if (const std::string why = inert_in_sweep(l.key); !why.empty())
+                throw spikebar::config_error(pre + l.key + ": cannot change a result: " + why);
             for (const auto& o : overrides) {
                 const auto eq = o.find('=');
                 if (trim(o.substr(0, eq)) == l.key)
@@ -330,12 +348,8 @@ std::string describe_point(const sweep_spec& s, const sweep_point& p) {
     return join_values(s.keys, p.values);
 }
 
-std::vector<point_size> check_sweep_inputs(const sweep_spec& s) {
-    struct model_facts {
-        int timesteps = 0;
-        int c = 0, h = 0, w = 0;
-    };
-    std::map<std::string, model_facts> models;
+std::vector<point_size> check_sweep_inputs(sweep_spec& s) {
+    std::map<std::string, snn::model> models;
     struct data_facts {
         std::size_t n = 0;
         int c = 0, h = 0, w = 0;
@@ -343,31 +357,33 @@ std::vector<point_size> check_sweep_inputs(const sweep_spec& s) {
     std::map<std::string, data_facts> tests;  // by [data] config
     std::set<std::string> policy_nets;
     std::vector<point_size> out;
-    for (const auto& p : s.points) {
+    for (auto& p : s.points) {
         const std::string pre = s.source + ": [sweep] point " + std::to_string(p.index) + " (" +
                                 describe_point(s, p) + "): ";
-        const run_config& c = p.config;
         auto m = models.find(p.model);
         if (m == models.end()) {
-            const snn::model net = snn::load_model(p.model);
+            snn::model net = snn::load_model(p.model);
             if (net.has_batchnorm())
                 throw spikebar::io_error(p.model +
                                          ": holds BatchNorm layers (a training checkpoint?); "
                                          "sweep the model file spikebar train wrote");
-            model_facts f;
-            f.timesteps = net.net.kind == "ann" ? 1 : net.timesteps();
-            f.c = net.arch.input.c;
-            f.h = net.arch.input.h;
-            f.w = net.arch.input.w;
-            m = models.emplace(p.model, f).first;
+            m = models.emplace(p.model, std::move(net)).first;
         }
-        const model_facts& f = m->second;
-        if (c.earlyexit.t_max != f.timesteps)
-            throw spikebar::config_error(pre +
-                                         "earlyexit.t_max = " + std::to_string(c.earlyexit.t_max) +
-                                         ": must equal the model's timesteps (" + p.model +
-                                         " runs T = " + std::to_string(f.timesteps) +
-                                         "); zip the model with earlyexit.t_max");
+        const snn::model& net = m->second;
+        // What run_evaluation will simulate: the model's [network], [lif] and T.
+        run_config c;
+        try {
+            c = for_inference(p.config, net, p.model);
+        } catch (const spikebar::config_error& e) {
+            std::string msg = e.what();
+            if (msg.rfind("--set: ", 0) == 0) msg = msg.substr(7);
+            if (msg.rfind("earlyexit.t_max = ", 0) == 0) msg += "; zip the model with earlyexit.t_max";
+            throw spikebar::config_error(pre + msg);
+        }
+        p.config = c;  // a point's run file records, and resume compares, what is simulated
+        struct {
+            int timesteps, c, h, w;
+        } const f{model_timesteps(net), net.arch.input.c, net.arch.input.h, net.arch.input.w};
         try {
             earlyexit::make_policy(c.earlyexit);
         } catch (const spikebar::config_error& e) {

@@ -59,6 +59,11 @@ sweep_spec plan_sweep(const std::string& text, const std::string& source,
 std::vector<std::string> expand_sweep_values(const std::string& key, const std::string& text,
                                              const std::string& prefix);
 
+// Why varying `key` in a sweep cannot change any result (the model governs it, only training
+// reads it, or results do not depend on it), or "" for a key that can. plan_sweep refuses
+// such a [sweep] line: its points would be identical results labelled differently.
+std::string inert_in_sweep(const std::string& key);
+
 // What identifies a point's results: effective_config(c) with the keys that do not change
 // them (eval.threads, eval.batch_size, output.dir) at their defaults. Results are
 // bit-identical for any thread count and batch size (docs/output-format.md).
@@ -66,13 +71,14 @@ std::string result_config(const run_config& c);
 
 // Per point, what running it takes, from the model and dataset files: checked before any
 // point runs (model readable, earlyexit.t_max = the model's T, the policy buildable, the
-// test set readable and shaped for the model). Throws io_error or config_error naming
-// the point.
+// test set readable and shaped for the model). Completes every point's config from its
+// model (for_inference: the model's [network], [lif] and T), so that resume compares
+// point files with what was simulated. Throws io_error or config_error naming the point.
 struct point_size {
     std::size_t samples = 0;  // N test samples
     int lanes = 1;            // C: crossbar.chips, or 1 ideal
 };
-std::vector<point_size> check_sweep_inputs(const sweep_spec& s);
+std::vector<point_size> check_sweep_inputs(sweep_spec& s);
 
 // "wires.r_row_ohm = 2.5, model = m.h5": a point's varied values.
 std::string describe_point(const sweep_spec& s, const sweep_point& p);

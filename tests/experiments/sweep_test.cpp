@@ -150,8 +150,8 @@ TEST_CASE("every bad [sweep] line fails before anything runs, naming key and val
           "config s.ini: [sweep] wires.r_row_ohm = -1: must be >= 0 [ohm]");
     CHECK(error_of("wires.r_row_ohm = 0, abc\n") ==
           "config s.ini: [sweep] wires.r_row_ohm = abc: expected a number");
-    CHECK(error_of("network.timesteps = 1:0.5:2\n") ==
-          "config s.ini: [sweep] network.timesteps = 1.5: expected an integer");
+    CHECK(error_of("crossbar.chips = 1:0.5:2\n") ==
+          "config s.ini: [sweep] crossbar.chips = 1.5: expected an integer");
     CHECK(error_of("wires.r_row_ohm = 1, , 2\n") ==
           "config s.ini: [sweep] wires.r_row_ohm = 1, , 2: empty value in the list");
     CHECK(error_of("wires.r_row_ohm = 1, 2, 1\n") ==
@@ -180,10 +180,10 @@ TEST_CASE("every bad [sweep] line fails before anything runs, naming key and val
           "[sweep]");
     CHECK(error_of("wires.r_row_ohm = 0, 1\nzip = wires.r_row_ohm\n") ==
           "config s.ini: [sweep] zip = wires.r_row_ohm: a group needs two keys or more");
-    CHECK(error_of("wires.r_row_ohm = 0, 1\nwires.r_col_ohm = 0, 1\nlif.decay = 0.5, 1\n"
-                   "zip = wires.r_row_ohm, wires.r_col_ohm; wires.r_col_ohm, lif.decay\n") ==
+    CHECK(error_of("wires.r_row_ohm = 0, 1\nwires.r_col_ohm = 0, 1\ndevice.d2d_sigma = 0, 1\n"
+                   "zip = wires.r_row_ohm, wires.r_col_ohm; wires.r_col_ohm, device.d2d_sigma\n") ==
           "config s.ini: [sweep] zip = wires.r_row_ohm, wires.r_col_ohm; wires.r_col_ohm, "
-          "lif.decay: 'wires.r_col_ohm' is in two groups");
+          "device.d2d_sigma: 'wires.r_col_ohm' is in two groups");
     CHECK(error_of("wires.r_row_ohm = 0, 1\n", {"wires.r_row_ohm=3"}) ==
           "config s.ini: [sweep] wires.r_row_ohm is also given by --set; drop one of the two");
     CHECK(error_of("model = a.h5\n") ==
