@@ -59,7 +59,15 @@ void add_snn_sections(std::vector<section>& out) {
         .key("hflip", &train_params::hflip, "", "random horizontal flips (CIFAR, not digits)")
         .key("bn_momentum", &train_params::bn_momentum, "1",
              "running-statistics update of BatchNorm")
-        .key("seed", &train_params::seed, "1", "initialization, shuffling and augmentation seed");
+        .key("seed", &train_params::seed, "1", "initialization, shuffling and augmentation seed")
+        .choice("ann_activation", &train_params::ann_activation, {"relu", "qcfs"},
+                "network.kind = ann only: the activation of every lif layer; qcfs: "
+                "lambda * clip(floor(x * L / lambda + 1/2) / L, 0, 1) with lambda trained per "
+                "layer (Bu et al., ICLR 2022), the threshold spikebar convert uses")
+        .key("qcfs_levels", &train_params::qcfs_levels, "1",
+             "L: quantization levels of the qcfs activation")
+        .key("qcfs_lambda", &train_params::qcfs_lambda, "weight units",
+             "initial lambda of every qcfs layer");
 }
 
 }  // namespace experiments::config_detail

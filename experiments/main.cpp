@@ -35,6 +35,7 @@ const subcommand subcommands[] = {
     {"import-nir", experiments::cmd_import_nir, "a NIR graph (snnTorch, Norse, Sinabs, ...) as a model file"},
     {"export-nir", experiments::cmd_export_nir, "a model file as a NIR graph"},
     {"model", experiments::cmd_model, "model --info: a model file's layers, shapes and parameters"},
+    {"convert", experiments::cmd_convert, "an ANN model (ReLU or QCFS) as an IF SNN with per-layer thresholds"},
 };
 
 void print_usage(std::FILE* f) {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "snn/neuron.hpp"
 #include "snn/surrogate.hpp"
 
 namespace snn::backprop {
@@ -168,6 +169,39 @@ void lif_backward_sequence(int T, int n, const lif_constants& p, const surrogate
             run([a](F x) { return surrogate::grad_of<surrogate_kind::triangle>(x, a); });
             break;
     }
+}
+
+// QCFS activation (Bu et al., ICLR 2022) of n values, snn/neuron.hpp kernels::qcfs:
+//   f = floor(x L / λ + 1/2) / L,   y = λ clip(f, 0, 1).
+template <class F>
+void qcfs_forward(std::int64_t n, F lambda, F levels, const F* x, F* y) {
+#pragma omp parallel for schedule(static)
+    for (std::int64_t j = 0; j < n; ++j) y[j] = kernels::qcfs(x[j], lambda, levels);
+}
+
+// Its backward with the straight-through floor (d floor(u)/du = 1), as Bu et al. train it:
+//   in = (0 <= f <= 1),   dx = dy * in,   dλ = sum_j dy_j * (clip(f_j, 0, 1) - in_j * x_j / λ).
+// dx is overwritten (may be null); the returned dλ is summed in fixed chunks.
+template <class F>
+double qcfs_backward(std::int64_t n, F lambda, F levels, const F* x, const F* dy, F* dx) {
+    std::vector<double> dl(1, 0.0);
+    column_sums(
+        n, 1,
+        [&](std::int64_t j, int) {
+            const F f = std::floor(x[j] / lambda * levels + F(0.5)) / levels;
+            const bool in = f >= F(0) && f <= F(1);
+            const double c = std::min(std::max(double(f), 0.0), 1.0);
+            return double(dy[j]) * (c - (in ? double(x[j]) / double(lambda) : 0.0));
+        },
+        dl);
+    if (dx) {
+#pragma omp parallel for schedule(static)
+        for (std::int64_t j = 0; j < n; ++j) {
+            const F f = std::floor(x[j] / lambda * levels + F(0.5)) / levels;
+            dx[j] = f >= F(0) && f <= F(1) ? dy[j] : F(0);
+        }
+    }
+    return dl[0];
 }
 
 // TET loss (Deng et al., ICLR 2022) over readout outputs O [T*B rows x K]:

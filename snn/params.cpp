@@ -65,6 +65,10 @@ void train_params::validate() const {
     if (!(tet_lambda >= 0.0 && tet_lambda <= 1.0)) bad("train.tet_lambda", tet_lambda, "must be in [0, 1]");
     if (crop_pad < 0 || crop_pad > 16) bad("train.crop_pad", crop_pad, "must be in [0, 16] [pixels]");
     if (!(bn_momentum > 0.0 && bn_momentum <= 1.0)) bad("train.bn_momentum", bn_momentum, "must be in (0, 1]");
+    one_of("train.ann_activation", ann_activation, {"relu", "qcfs"});
+    if (qcfs_levels < 1 || qcfs_levels > 1024)
+        bad("train.qcfs_levels", qcfs_levels, "must be in [1, 1024] [1]");
+    if (!(qcfs_lambda > 0.0)) bad("train.qcfs_lambda", qcfs_lambda, "must be > 0 [weight units]");
 }
 
 }  // namespace snn

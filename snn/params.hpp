@@ -49,6 +49,12 @@ struct train_params {
     int crop_pad = 2;                   // random-crop augmentation: pad then crop back [pixels]
     bool hflip = false;                 // random horizontal flips (CIFAR, not digits) [bool]
     double bn_momentum = 0.1;           // running-statistics update of BatchNorm [1]
+    // ANN only (network.kind = ann): the activation of every lif layer. relu, or qcfs:
+    //   h(x) = λ clip(floor(x L / λ + 1/2) / L, 0, 1)  (Bu et al., ICLR 2022), λ trained
+    // per layer (straight-through floor), so `spikebar convert` can use λ as the threshold.
+    std::string ann_activation = "relu";  // relu | qcfs
+    int qcfs_levels = 8;                // L: quantization levels of the qcfs activation [1]
+    double qcfs_lambda = 2.0;           // initial λ of every qcfs layer [weight units]
     std::uint64_t seed = 1;             // initialization, shuffling and augmentation seed
     void validate() const;
 };

@@ -21,11 +21,40 @@ constexpr int chunks = backprop::reduction_chunks;
 
 trainer::trainer(model m, const train_params& p, std::size_t steps_per_epoch)
     : m_(std::move(m)), p_(p), steps_per_epoch_(std::max<std::size_t>(steps_per_epoch, 1)) {
-    if (m_.is_general())
-        throw std::invalid_argument(
-            "snn::trainer: the model has layers or neuron parameters outside the config "
-            "syntax (an imported network); only config-built networks can be trained");
     ann_ = m_.net.kind == "ann";
+    qcfs_ = ann_ && p_.ann_activation == "qcfs";
+    {
+        // A QCFS ANN's lif layers carry λ (threshold) and L (levels); nothing else may.
+        model plain = m_;
+        bool had_levels = false;
+        for (std::size_t i = 0; i < plain.layers.size(); ++i) {
+            auto& n = plain.layers[i].neuron;
+            if (!ann_ || plain.arch.layers[i].kind != layer_kind::lif || n.levels.empty()) continue;
+            had_levels = true;
+            n.threshold.clear();
+            n.levels.clear();
+        }
+        if (plain.is_general())
+            throw std::invalid_argument(
+                "snn::trainer: the model has layers or neuron parameters outside the config "
+                "syntax (an imported network); only config-built networks can be trained");
+        if (had_levels && !qcfs_)
+            throw std::invalid_argument(
+                "snn::trainer: the model has QCFS activations but train.ann_activation is relu");
+    }
+    if (qcfs_)
+        for (std::size_t i = 0; i < m_.layers.size(); ++i) {
+            auto& n = m_.layers[i].neuron;
+            if (m_.arch.layers[i].kind != layer_kind::lif) continue;
+            if (n.levels.empty()) {  // a fresh model; a checkpoint keeps its trained λ
+                n.threshold = {static_cast<float>(p_.qcfs_lambda)};
+                n.levels = {static_cast<float>(p_.qcfs_levels)};
+            } else if (n.levels.size() != 1 || n.threshold.size() != 1 ||
+                       n.levels[0] != static_cast<float>(p_.qcfs_levels)) {
+                throw std::invalid_argument("snn::trainer: layer " + std::to_string(i) +
+                                            " holds other QCFS levels than train.qcfs_levels");
+            }
+        }
     rate_ = m_.net.encoding == "rate";
     T_ = ann_ ? 1 : m_.net.timesteps;
     sg_.kind = parse_surrogate(p_.surrogate);
@@ -50,6 +79,11 @@ trainer::trainer(model m, const train_params& p, std::size_t steps_per_epoch)
             params_.push_back(&s.gamma);
             decays_.push_back(false);
             params_.push_back(&s.beta);
+            decays_.push_back(false);
+        } else if (qcfs_ && layers[i].kind == layer_kind::lif) {
+            // λ: no weight decay, which would pull every threshold towards 0.
+            param_of_layer_[i] = static_cast<int>(params_.size());
+            params_.push_back(&s.neuron.threshold);
             decays_.push_back(false);
         }
     }
@@ -197,6 +231,11 @@ double trainer::forward_backward(const std::vector<std::size_t>& idx, int epoch,
                 break;
             }
             case layer_kind::lif:
+                if (qcfs_) {
+                    const auto& n = m_.layers[i].neuron;
+                    backprop::qcfs_forward(images * osz, n.threshold[0], n.levels[0], x, y);
+                    break;
+                }
                 if (ann_) {
 #pragma omp parallel for schedule(static)
                     for (std::int64_t j = 0; j < images * osz; ++j) y[j] = std::max(x[j], 0.0f);
@@ -359,6 +398,12 @@ double trainer::forward_backward(const std::vector<std::size_t>& idx, int epoch,
                 break;
             }
             case layer_kind::lif:
+                if (qcfs_) {
+                    const auto& n = m_.layers[i].neuron;
+                    grads_[param_of_layer_[i]][0] += static_cast<float>(backprop::qcfs_backward(
+                        images * osz, n.threshold[0], n.levels[0], x, gy, need_gx ? gx : nullptr));
+                    break;
+                }
                 if (!need_gx) break;
                 if (ann_) {
 #pragma omp parallel for schedule(static)

@@ -1,4 +1,6 @@
 // BPTT training of an SNN (or an ANN with the same layers) on a labelled image set.
+// In an ANN (net.kind = ann, T = 1) lif layers are ReLU, or with train.ann_activation = qcfs
+// the QCFS activation of snn/neuron.hpp with λ trained per layer (snn/backprop.hpp).
 //
 // The forward pass runs layer-major: each layer processes all T timesteps of the
 // whole batch before the next layer, which for a feed-forward network computes
@@ -84,7 +86,8 @@ public:
     const model& net() const { return m_; }
     optimizer_state& optimizer() { return opt_; }
     // Parameter tensors and their gradients, in a fixed order (weight, bias per
-    // conv/linear; gamma, beta per bn).
+    // conv/linear; gamma, beta per bn; λ, the one-value neuron.threshold, per lif layer of a
+    // QCFS ANN).
     std::vector<std::vector<float>*> parameters();
     const std::vector<std::vector<float>>& gradients() const { return grads_; }
     double learning_rate(std::int64_t step) const;
@@ -102,6 +105,7 @@ private:
     std::size_t steps_per_epoch_;
     int T_ = 1;
     bool ann_ = false, rate_ = false;
+    bool qcfs_ = false;                       // ANN lif layers use the QCFS activation
     surrogate sg_;
     backprop::lif_constants lif_;
     optimizer_state opt_;
