@@ -16,6 +16,11 @@ public:
     cli_parser& value(const std::string& flag, std::string* out);
     cli_parser& repeated(const std::string& flag, std::vector<std::string>* out);
     cli_parser& toggle(const std::string& flag, bool* out);
+    // A file the command writes. parse() checks it before any work is done: it is not a
+    // directory, its folder exists (or can be created) and is writable, and it does not
+    // exist unless --force is given (a toggle every command with an output accepts) or
+    // `*resumes` is true (a resumed run continues its own output). config_error otherwise.
+    cli_parser& output(const std::string& flag, std::string* out, const bool* resumes = nullptr);
 
     // Parses `a`; prints the usage and returns false on --help.
     bool parse(const args& a);
@@ -28,9 +33,13 @@ private:
         std::string* value = nullptr;
         std::vector<std::string>* list = nullptr;
         bool* toggle = nullptr;
+        bool output = false;
+        const bool* resumes = nullptr;
     };
+    void check_output(const option& o) const;
     std::string command_, usage_;
     std::vector<option> options_;
+    bool force_ = false;
 };
 
 // "spikebar train --config x.ini ..." as one string, for provenance in output files.

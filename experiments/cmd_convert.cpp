@@ -66,7 +66,7 @@ int cmd_convert(const args& a) {
     std::string model_path, out_path, T, method = "qcfs", pct = "99.99", samples = "1000",
                 config_path, encoding = "direct", v_init;
     cli_parser cli("convert", usage);
-    cli.value("--model", &model_path).value("--out", &out_path).value("--timesteps", &T)
+    cli.value("--model", &model_path).output("--out", &out_path).value("--timesteps", &T)
         .value("--method", &method).value("--percentile", &pct).value("--samples", &samples)
         .value("--config", &config_path).value("--encoding", &encoding).value("--v-init", &v_init);
     if (!cli.parse(a)) return 0;

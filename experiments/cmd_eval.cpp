@@ -64,7 +64,7 @@ int cmd_eval(const args& a) {
     cli_parser cli("eval", usage);
     cli.value("--config", &config_path)
         .value("--model", &model_path)
-        .value("--out", &out_path)
+        .output("--out", &out_path)
         .repeated("--set", &overrides);
     if (!cli.parse(a)) return 0;
     cli.require("--config", config_path);

@@ -57,7 +57,7 @@ int cmd_export_energy(const args& a) {
     std::string run_path, csv_path, by = "both", lane_text;
     cli_parser cli("export-energy", usage);
     cli.value("--run", &run_path)
-        .value("--csv", &csv_path)
+        .output("--csv", &csv_path)
         .value("--by", &by)
         .value("--lane", &lane_text);
     if (!cli.parse(a)) return 0;

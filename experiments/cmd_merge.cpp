@@ -46,7 +46,7 @@ int cmd_merge(const args& a) {
     }
     std::string out_path;
     cli_parser cli("merge", usage);
-    cli.value("--out", &out_path);
+    cli.output("--out", &out_path);
     if (!cli.parse(flags)) return 0;
     cli.require("--out", out_path);
     if (files.empty())

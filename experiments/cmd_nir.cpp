@@ -137,7 +137,7 @@ int isolated(const std::string& in, const std::string& out, const std::function<
 int cmd_import_nir(const args& a) {
     std::string in, out, dt, timesteps, disc, reset, test, input_max, encoding;
     cli_parser cli("import-nir", import_usage);
-    cli.value("--in", &in).value("--out", &out).value("--dt", &dt).value("--timesteps", &timesteps);
+    cli.value("--in", &in).output("--out", &out).value("--dt", &dt).value("--timesteps", &timesteps);
     cli.value("--discretization", &disc).value("--reset", &reset).value("--spike-test", &test);
     cli.value("--input-max", &input_max).value("--encoding", &encoding);
     if (!cli.parse(a)) return 0;
@@ -184,7 +184,7 @@ void report_and_save(const std::string& in, const std::string& out, const nir_im
 int cmd_export_nir(const args& a) {
     std::string model, out, dt;
     cli_parser cli("export-nir", export_usage);
-    cli.value("--model", &model).value("--out", &out).value("--dt", &dt);
+    cli.value("--model", &model).output("--out", &out).value("--dt", &dt);
     if (!cli.parse(a)) return 0;
     cli.require("--model", model);
     cli.require("--out", out);

@@ -475,8 +475,8 @@ int cmd_replay(const args& a) {
         .value("--sweep", &sweep_text)
         .repeated("--set", &sets)
         .value("--lane", &lane_text)
-        .value("--out", &out_path)
-        .value("--csv", &csv_path);
+        .output("--out", &out_path)
+        .output("--csv", &csv_path);
     if (!cli.parse(a)) return 0;
     cli.require("--run", run_path);
 

@@ -162,7 +162,7 @@ int cmd_sweep(const args& a) {
     cli_parser cli("sweep", usage);
     cli.value("--config", &config_path)
         .value("--model", &model_path)
-        .value("--out", &out_path)
+        .output("--out", &out_path, &resume)
         .value("--shard", &shard)
         .toggle("--resume", &resume)
         .repeated("--set", &overrides);

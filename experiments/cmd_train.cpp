@@ -64,7 +64,7 @@ int cmd_train(const args& a) {
     std::vector<std::string> overrides;
     bool resume = false;
     cli_parser cli("train", usage);
-    cli.value("--config", &config_path).value("--out", &out_path).toggle("--resume", &resume)
+    cli.value("--config", &config_path).output("--out", &out_path, &resume).toggle("--resume", &resume)
         .repeated("--set", &overrides);
     if (!cli.parse(a)) return 0;
     cli.require("--config", config_path);

@@ -3,6 +3,7 @@
 
 #include <boost/program_options.hpp>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -230,6 +231,17 @@ std::vector<sweep_line> read_sweep_section(const std::string& text, const std::s
 }
 
 std::string read_config_text(const std::string& path) {
+    // A directory opens as an empty stream and a FIFO blocks: only regular files are configs.
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::file_status st = fs::status(path, ec);
+    if (!fs::exists(st)) throw spikebar::io_error("config " + path + ": cannot open file");
+    if (fs::is_directory(st))
+        throw spikebar::io_error("config " + path + ": is a directory, expected an INI file");
+    if (!fs::is_regular_file(st))
+        throw spikebar::io_error("config " + path +
+                                 ": not a regular file (a FIFO, socket or device), expected an "
+                                 "INI file");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw spikebar::io_error("config " + path + ": cannot open file");
     std::ostringstream text;

@@ -293,7 +293,10 @@ void commit_file(const std::string& tmp, const std::string& path) {
     ::close(fd);
     std::error_code ec;
     std::filesystem::rename(tmp, path, ec);
-    if (ec) throw spikebar::io_error(path + ": cannot rename " + tmp + " to it: " + ec.message());
+    if (ec) {
+        std::filesystem::remove(tmp, ec);  // a failed run leaves nothing behind
+        throw spikebar::io_error(path + ": cannot rename " + tmp + " to it: " + ec.message());
+    }
 }
 
 std::vector<hsize_t> dataset_shape(const file& f, const std::string& path) {

@@ -44,6 +44,32 @@ expect 2 "spikebar: config $tmp/none.ini: cannot open file" "" -- \
 expect 0 "" "config $src/configs/fmnist_snn.ini: ok" -- \
     "$bin" config --check "$src/configs/fmnist_snn.ini"
 
+# Issue 15, defect 2: a directory read as an empty config (all defaults, "ok"); a FIFO blocked.
+mkdir "$tmp/confdir"
+expect 2 "spikebar: config $tmp/confdir: is a directory, expected an INI file" "" -- \
+    "$bin" config --check "$tmp/confdir"
+expect 2 "spikebar: config $tmp/confdir: is a directory, expected an INI file" "" -- \
+    "$bin" eval --config "$tmp/confdir" --model "$src/models/fmnist_t4.h5" --out "$tmp/never.h5"
+[ ! -e "$tmp/never.h5" ] && [ ! -e "$tmp/never.h5.tmp" ] || { echo "FAIL: eval left an output"; fails=$((fails + 1)); }
+# Issue 15, defects 3 and 4: every output path is checked before any work starts.
+mkdir "$tmp/outdir"
+expect 2 "spikebar: eval --out $tmp/outdir: is a directory, expected the path of a file to write" "" -- \
+    "$bin" eval --config "$src/configs/fmnist_snn.ini" --model "$src/models/fmnist_t4.h5" --out "$tmp/outdir"
+[ -z "$(ls -A "$tmp/outdir")" ] && [ ! -e "$tmp/outdir.tmp" ] || { echo "FAIL: eval --out DIR left files"; fails=$((fails + 1)); }
+echo keep > "$tmp/old.h5"
+expect 2 "spikebar: eval --out $tmp/old.h5: exists; pass --force to replace it" "" -- \
+    "$bin" eval --config "$src/configs/fmnist_snn.ini" --model "$src/models/fmnist_t4.h5" --out "$tmp/old.h5"
+[ "$(cat "$tmp/old.h5")" = keep ] || { echo "FAIL: eval replaced an existing file"; fails=$((fails + 1)); }
+expect 2 "spikebar: export-nir --out $tmp/old.h5: exists; pass --force to replace it" "" -- \
+    "$bin" export-nir --model "$src/models/fmnist_t4.h5" --out "$tmp/old.h5"
+expect 2 "spikebar: convert --out $tmp/old.h5/x/y.h5: $tmp/old.h5 is not a directory" "" -- \
+    "$bin" convert --model "$src/models/fmnist_ann_qcfs.h5" --timesteps 4 --out "$tmp/old.h5/x/y.h5"
+expect 0 "" "*" -- "$bin" export-nir --model "$src/models/fmnist_t4.h5" --out "$tmp/old.h5" --force
+[ "$(cat "$tmp/old.h5")" != keep ] || { echo "FAIL: --force did not replace the file"; fails=$((fails + 1)); }
+mkfifo "$tmp/fifo.ini"
+expect 2 "spikebar: config $tmp/fifo.ini: not a regular file (a FIFO, socket or device), expected an INI file" "" -- \
+    "$bin" config --check "$tmp/fifo.ini"
+
 # A sweep config: --check plans every point, so a bad [sweep] value fails here, not in the sweep.
 printf '[crossbar]\nenabled = true\n[sweep]\nwires.r_row_ohm = 0, -1\n' >"$tmp/sweep_bad.ini"
 expect 2 "spikebar: config $tmp/sweep_bad.ini: [sweep] wires.r_row_ohm = -1: must be >= 0 [ohm]" "" -- \

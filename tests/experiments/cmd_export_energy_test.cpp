@@ -26,7 +26,9 @@ std::vector<std::string> fields(const std::string& line) {
     return f;
 }
 
-std::vector<std::string> export_csv(const experiments::args& a, const std::string& csv) {
+// --force: the test cases write several CSVs to one path in turn.
+std::vector<std::string> export_csv(experiments::args a, const std::string& csv) {
+    a.push_back("--force");
     run_fixture::capture_stdout([&] { experiments::cmd_export_energy(a); });
     return run_fixture::read_lines(csv);
 }

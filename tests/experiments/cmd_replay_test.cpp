@@ -20,7 +20,9 @@ using run_fixture::read_uint8s;
 
 namespace {
 
-std::string replay(const experiments::args& a) {
+// --force: the test cases replay to one output path in turn.
+std::string replay(experiments::args a) {
+    a.push_back("--force");
     return run_fixture::capture_stdout([&] { experiments::cmd_replay(a); });
 }
 

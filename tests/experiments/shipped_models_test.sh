@@ -21,5 +21,6 @@ for pair in t1:fmnist_snn_t1 t2:fmnist_snn_t2 t4:fmnist_snn t8:fmnist_snn_t8 t4_
     measured=$("$bin" eval --config "$cfg" --model "$model" --out "$tmp/run.h5" | printed_accuracies)
     [ -n "$recorded" ] && [ "$recorded" = "$measured" ] ||
         { echo "FAIL: $model: recorded '$recorded', eval '$measured'"; exit 1; }
+    rm -f "$tmp/run.h5"
     echo "$model: eval reproduces the recorded $measured"
 done
