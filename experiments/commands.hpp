@@ -23,5 +23,6 @@ int cmd_import_nir(const args& a);
 int cmd_export_nir(const args& a);
 int cmd_model(const args& a);
 int cmd_convert(const args& a);
+int cmd_dataset(const args& a);
 
 }  // namespace experiments

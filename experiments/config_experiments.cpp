@@ -30,11 +30,14 @@ namespace config_detail {
 
 void add_experiments_sections(std::vector<section>& out) {
     add_section(out, "data", "Which dataset, where, and how much of it.", &run_config::data)
-        .choice("dataset", &data_params::dataset, {"fashion-mnist", "mnist", "cifar10"},
-                "dataset format and name")
+        .choice("dataset", &data_params::dataset, {"fashion-mnist", "mnist", "cifar10", "tensor"},
+                "dataset format and name; tensor: a user HDF5 file (data.path, docs/datasets.md)")
         .key("dir", &data_params::dir, "path",
              "directory holding the files (IDX: train-images-idx3-ubyte.gz, ...; "
              "CIFAR-10: data_batch_1.bin, ...)")
+        .key("path", &data_params::path, "path",
+             "dataset = tensor: the HDF5 file with /inputs [N, C, H, W] or [N, T, C, H, W] and "
+             "/labels [N], or /train and /test groups holding them (docs/datasets.md)")
         .key("train_limit", &data_params::train_limit, "samples",
              "use only the first N training samples, 0 = all")
         .key("test_limit", &data_params::test_limit, "samples",

@@ -169,7 +169,7 @@ calibration_inputs record_calibration_inputs(const snn::model& deployed, const s
     recording_synapse rec(deployed, map, first, n, T);
     snn::engine eng(deployed, rec, encoding_seed);
     if (n > 0) {
-        eng.start(data.image(first), n, first);
+        eng.start(data.image(first), n, first, data.frames);
         for (int t = 1; t <= T; ++t) eng.step();
     }
     return rec.take(n);

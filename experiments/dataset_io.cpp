@@ -17,11 +17,16 @@ namespace fs = std::filesystem;
 namespace experiments {
 
 void data_params::validate() const {
-    if (dataset != "fashion-mnist" && dataset != "mnist" && dataset != "cifar10") {
+    if (dataset != "fashion-mnist" && dataset != "mnist" && dataset != "cifar10" &&
+        dataset != "tensor") {
         throw spikebar::config_error("data.dataset = " + dataset +
-                                     ": expected one of fashion-mnist, mnist, cifar10");
+                                     ": expected one of fashion-mnist, mnist, cifar10, tensor");
     }
     if (dir.empty()) throw spikebar::config_error("data.dir = '': must not be empty");
+    if (dataset == "tensor" && path.empty()) {
+        throw spikebar::config_error(
+            "data.path = '': data.dataset = tensor needs the HDF5 tensor file (docs/datasets.md)");
+    }
     const std::pair<const char*, std::int64_t> counts[] = {{"data.train_limit", train_limit},
                                                            {"data.test_limit", test_limit},
                                                            {"data.validation", validation}};
@@ -136,7 +141,7 @@ void check_label(std::uint8_t label, std::size_t index, int num_classes, const s
 
 // Keeps samples [begin, end) of `d`.
 void keep_range(snn::dataset& d, std::size_t begin, std::size_t end) {
-    const std::size_t px = d.image_size();
+    const std::size_t px = d.sample_size();
     d.labels.assign(d.labels.begin() + static_cast<std::ptrdiff_t>(begin),
                     d.labels.begin() + static_cast<std::ptrdiff_t>(end));
     d.images.erase(d.images.begin() + static_cast<std::ptrdiff_t>(end * px), d.images.end());
@@ -264,14 +269,16 @@ snn::dataset load_cifar10(const std::string& dir, const std::string& split) {
     return d;
 }
 
-snn::dataset load_dataset(const data_params& p, const std::string& split) {
+snn::dataset load_dataset(const data_params& p, const std::string& split, frame_inputs frames) {
     if (split != "train" && split != "validation" && split != "test") {
         throw spikebar::config_error("dataset split '" + split +
                                      "': expected train, validation or test");
     }
     const std::string file_split = split == "test" ? "test" : "train";
-    snn::dataset d = p.dataset == "cifar10" ? load_cifar10(p.dir, file_split)
-                                            : load_mnist_format(p.dir, file_split, p.dataset);
+    const bool tensor = p.dataset == "tensor";
+    snn::dataset d = tensor                  ? load_tensor(p.path, file_split, frames)
+                     : p.dataset == "cifar10" ? load_cifar10(p.dir, file_split)
+                                              : load_mnist_format(p.dir, file_split, p.dataset);
     const auto n = d.size();
     const auto limit = [](std::int64_t l, std::size_t size) {
         return l > 0 && static_cast<std::size_t>(l) < size ? static_cast<std::size_t>(l) : size;
@@ -284,7 +291,7 @@ snn::dataset load_dataset(const data_params& p, const std::string& split) {
     if (v >= n) {
         throw spikebar::config_error("data.validation = " + std::to_string(p.validation) +
                                      ": must be less than the " + std::to_string(n) +
-                                     " training samples in " + p.dir);
+                                     " training samples in " + (tensor ? p.path : p.dir));
     }
     if (split == "validation") {
         if (v == 0) {

@@ -6,7 +6,8 @@
 // (.gz) or raw; zlib reads both. CIFAR-10 binary (Krizhevsky 2009,
 // https://www.cs.toronto.edu/~kriz/cifar.html): records of 1 label byte + 3072 pixel bytes
 // (3 x 32 x 32, channel-major), data_batch_1..5.bin for training and test_batch.bin for test.
-// Pixels scale to [0, 1] as byte / 255. Every problem with a file is an io_error naming the
+// Pixels scale to [0, 1] as byte / 255. User data comes as an HDF5 tensor file
+// (dataset = tensor, data.path; experiments/tensor_dataset.hpp, docs/datasets.md). Every problem with a file is an io_error naming the
 // dataset, the file and what was wrong, e.g.
 //   fashion-mnist train-images /data/train-images-idx3-ubyte.gz: header says 60000 images,
 //   file holds 59999
@@ -14,14 +15,16 @@
 #include <cstdint>
 #include <string>
 
+#include "experiments/tensor_dataset.hpp"
 #include "snn/dataset.hpp"
 
 namespace experiments {
 
 // [data]: which dataset, where, and how much of it.
 struct data_params {
-    std::string dataset = "fashion-mnist";                  // fashion-mnist | mnist | cifar10
+    std::string dataset = "fashion-mnist";                  // fashion-mnist | mnist | cifar10 | tensor
     std::string dir = "/usr/share/datasets/fashion-mnist";  // directory holding the files [path]
+    std::string path;  // dataset = tensor: the HDF5 tensor file (docs/datasets.md) [path]
     std::int64_t train_limit = 0;  // use only the first N training samples, 0 = all [samples]
     std::int64_t test_limit = 0;   // use only the first N test samples, 0 = all [samples]
     std::int64_t validation = 0;   // hold out the last N training samples for validation [samples]
@@ -47,7 +50,9 @@ snn::dataset load_cifar10(const std::string& dir, const std::string& split);
 // The split a run uses: "train" (training files minus the validation tail, then
 // train_limit), "validation" (the last `validation` training samples) or "test" (test
 // files, then test_limit). Throws config_error for an unknown split or a validation
-// size the training set cannot give.
-snn::dataset load_dataset(const data_params& p, const std::string& split);
+// size the training set cannot give. Frames (a tensor file of [N, T, C, H, W]) are an
+// io_error unless the caller passes frame_inputs::accept.
+snn::dataset load_dataset(const data_params& p, const std::string& split,
+                          frame_inputs frames = frame_inputs::refuse);
 
 }  // namespace experiments

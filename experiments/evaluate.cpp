@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <stdexcept>
+#include <string>
 
 #include "earlyexit/controller.hpp"
 #include "experiments/counting_synapse.hpp"
@@ -86,6 +88,10 @@ std::vector<eval_result> evaluate_run(const snn::model& deployed,
     const std::size_t N = data.size();
     const int nlanes = static_cast<int>(lanes.size());
     const int batch_size = std::max(1, opt.batch_size);
+    if (data.frames != 1 && data.frames != T)
+        throw std::invalid_argument("experiments::evaluate_run: " + std::to_string(data.frames) +
+                                    " frames per sample for a model of T = " + std::to_string(T) +
+                                    " steps");
 
     // The policy: the given one, or fixed T_max.
     std::unique_ptr<earlyexit::policy> fixed;
@@ -150,14 +156,14 @@ std::vector<eval_result> evaluate_run(const snn::model& deployed,
         const std::size_t n = std::min<std::size_t>(batch_size, N - first);
         for (int k = 0; k < nlanes; ++k) {
             reset_records(rec[k], shape[k], first, n);
-            eng[k]->start(data.image(first), n, first);
+            eng[k]->start(data.image(first), n, first, data.frames);
             if (lanes[k].counted) lanes[k].counted->record_counts(rec[k].mvm.data(), first, n, T);
             if (lanes[k].ops) lanes[k].ops->record_counts(rec[k].ops.data(), first, n, T);
             ctrl[k].begin(int(n), opt.policy_state
                                       ? opt.policy_state + static_cast<std::ptrdiff_t>(first) * words
                                       : nullptr);
         }
-        if (sh) sh->start(data.image(first), n, first);
+        if (sh) sh->start(data.image(first), n, first, data.frames);
         S_acc.assign(nlanes * n * K, 0.0f);
         live.assign(nlanes * n, 1);
         for (int t = 1; t <= T; ++t) {

@@ -3,6 +3,9 @@
 // timestep, the readout O_t, predictions, spike counts, hardware work and energy, and each
 // sample's early exit.
 //
+// Inputs: data.frames = 1 drives every step with the sample's image; data.frames = T
+// drives step t with frame t (event data); any other count is std::invalid_argument.
+//
 // Predictions: argmax S_t, S_t = S_{t-1} + O_t accumulated in float32 from zero (the
 // contract earlyexit/controller.hpp states), ties to the lowest class.
 //

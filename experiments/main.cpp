@@ -36,6 +36,7 @@ const subcommand subcommands[] = {
     {"export-nir", experiments::cmd_export_nir, "a model file as a NIR graph"},
     {"model", experiments::cmd_model, "model --info: a model file's layers, shapes and parameters"},
     {"convert", experiments::cmd_convert, "an ANN model (ReLU or QCFS) as an IF SNN with per-layer thresholds"},
+    {"dataset", experiments::cmd_dataset, "dataset from-events: event streams (HDF5 table, N-MNIST) as frame tensors"},
 };
 
 void print_usage(std::FILE* f) {

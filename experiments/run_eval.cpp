@@ -34,14 +34,30 @@ evaluation run_evaluation(const run_config& given, const std::string& model_path
     const run_config cfg = for_inference(given, m, model_path);
     const int T = model_timesteps(m);
     const auto policy = earlyexit::make_policy(cfg.earlyexit);  // oracle: config_error
-    const snn::dataset test = load_dataset(cfg.data, "test");
+    const snn::dataset test = load_dataset(cfg.data, "test", frame_inputs::accept);
     const auto& in = m.arch.input;
-    if (in.c != test.channels || in.h != test.height || in.w != test.width)
-        throw spikebar::io_error(model_path + ": /network@input_shape is [" + std::to_string(in.c) +
-                                 ", " + std::to_string(in.h) + ", " + std::to_string(in.w) +
-                                 "], the dataset's images are [" + std::to_string(test.channels) +
-                                 ", " + std::to_string(test.height) + ", " +
-                                 std::to_string(test.width) + "]");
+    // Frames (docs/datasets.md): F = 1 drives every step with the image, F = T drives step t
+    // with frame t; anything else is refused rather than cut or repeated.
+    const auto check_fits = [&](const snn::dataset& d) {
+        if (in.c != d.channels || in.h != d.height || in.w != d.width)
+            throw spikebar::io_error(model_path + ": /network@input_shape is [" +
+                                     std::to_string(in.c) + ", " + std::to_string(in.h) + ", " +
+                                     std::to_string(in.w) + "], the dataset's images are [" +
+                                     std::to_string(d.channels) + ", " + std::to_string(d.height) +
+                                     ", " + std::to_string(d.width) + "]");
+        if (d.frames == 1) return;
+        const std::string source = cfg.data.path + " (" + d.name + ")";
+        if (d.frames != T)
+            throw spikebar::io_error(source + ": " + std::to_string(d.frames) +
+                                     " frames per sample, " + model_path + " runs T = " +
+                                     std::to_string(T) +
+                                     " steps: frames must number 1 or T (one per step)");
+        if (m.net.encoding == "rate")
+            throw spikebar::io_error(source + ": " + std::to_string(d.frames) +
+                                     " frames per sample, " + model_path +
+                                     " uses rate encoding, which takes static images");
+    };
+    check_fits(test);
 
     // SEENN-II: the policy net picks every sample's step count before the SNN runs.
     std::vector<std::int32_t> policy_t;
@@ -52,6 +68,10 @@ evaluation run_evaluation(const run_config& given, const std::string& model_path
                 "earlyexit.seenn2_model = '': policy seenn2 needs the policy net that "
                 "spikebar train-policy wrote");
         const snn::model net = load_policy_net(cfg.earlyexit.seenn2_model, T);
+        if (test.frames > 1)
+            throw spikebar::config_error(
+                "earlyexit.policy = seenn2: the policy net reads one static image per sample, " +
+                cfg.data.path + " holds " + std::to_string(test.frames) + " frames per sample");
         policy_t = choose_timesteps(net, test, cfg.eval.batch_size);
         policy_macs = policy_net_macs(net);
     }
@@ -84,7 +104,8 @@ evaluation run_evaluation(const run_config& given, const std::string& model_path
         }
         if (cfg.eval.calibration_samples > 0) {
             const auto t0 = std::chrono::steady_clock::now();
-            const snn::dataset train = load_dataset(cfg.data, "train");
+            const snn::dataset train = load_dataset(cfg.data, "train", frame_inputs::accept);
+            check_fits(train);
             calibration_samples = std::min(std::size_t(cfg.eval.calibration_samples), train.size());
             calibrate_chips(m, train, calibration_samples, cfg.train.seed, chip_ptrs);
             calibration_s = seconds_since(t0);

@@ -400,10 +400,11 @@ std::vector<point_size> check_sweep_inputs(sweep_spec& s) {
                 load_policy_net(c.earlyexit.seenn2_model, f.timesteps);
         }
         const std::string data_key =
-            c.data.dataset + "\n" + c.data.dir + "\n" + std::to_string(c.data.test_limit);
+            c.data.dataset + "\n" + c.data.dir + "\n" + c.data.path + "\n" +
+            std::to_string(c.data.test_limit);
         auto d = tests.find(data_key);
         if (d == tests.end()) {
-            const snn::dataset t = load_dataset(c.data, "test");
+            const snn::dataset t = load_dataset(c.data, "test", frame_inputs::accept);
             d = tests
                     .emplace(data_key,
                              data_facts{t.size(), int(t.channels), int(t.height), int(t.width)})

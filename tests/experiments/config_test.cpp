@@ -155,7 +155,7 @@ TEST_CASE("enum-like strings list their allowed values") {
     CHECK(error_of("[network]\nencoding = poisson\n") ==
           "config x.ini: network.encoding = poisson: expected one of direct, rate");
     CHECK(error_of("[data]\ndataset = imagenet\n") ==
-          "config x.ini: data.dataset = imagenet: expected one of fashion-mnist, mnist, cifar10");
+          "config x.ini: data.dataset = imagenet: expected one of fashion-mnist, mnist, cifar10, tensor");
     CHECK(error_of("[device]\nd2d_kind = uniform\n") ==
           "config x.ini: device.d2d_kind = uniform: expected one of gaussian, lognormal");
     CHECK(error_of("", {"crossbar.bias=analog"}) ==
