@@ -240,8 +240,33 @@ void chip::calibrate_adc(int layer, const float* x, std::size_t n_vectors) {
         if (t.calib_max_a > 0) t.adc = adc_converter(p_.adc.bits, p_.adc.headroom * t.calib_max_a);
 }
 
+namespace {
+
+// y[o] += ADC(a[o]) for the tile's outputs (ideal ADC: y[o] += a[o]).
+inline void digitize_add(const tile& t, const float* __restrict a, float* __restrict yo) {
+    const int no = t.outs_used;
+    if (t.adc.bits == 0) {
+        for (int o = 0; o < no; ++o) yo[o] += a[o];
+    } else {
+        const float inv_step = 1.0f / t.adc.step_a, step = t.adc.step_a;
+        const float lo = t.adc.code_lo, hi = t.adc.code_hi;
+        for (int o = 0; o < no; ++o)
+            yo[o] += std::min(std::max(std::floor(a[o] * inv_step + 0.5f), lo), hi) * step;
+    }
+}
+
+// Floats of one tile's read state: outputs_per_tile currents, as many deviations, and the
+// offset reference's deviation.
+// (A tile holds at most min(outputs_per_tile, out) outputs.)
+inline int tile_state_floats(const layer_layout& lay) {
+    return 2 * std::min(lay.outputs_per_tile, lay.out) + 1;
+}
+
+}  // namespace
+
+template <bool store>
 void chip::read_row_tile(const layer_data& L, int rt, const int* act, const float* lev, int n,
-                         float* y, std::uint64_t nkey, mvm_counts* counts) const {
+                         float* y, std::uint64_t nkey, mvm_counts* counts, float* state) const {
     const layer_layout& lay = L.layout;
     const bool noise = p_.device.read_noise_sigma > 0;
     const bool binary = L.binary_input;
@@ -259,12 +284,13 @@ void chip::read_row_tile(const layer_data& L, int rt, const int* act, const floa
     const int per_tile = draws + (draws & 1);
     constexpr int z_size = 2 * max_tile;
     const int group = z_size / per_tile;
+    const int ts = tile_state_floats(lay);
     std::array<float, z_size> z;
     for (int ct = 0; ct < lay.col_tiles; ++ct) {
         const std::size_t tile_index = std::size_t(rt) * lay.col_tiles + ct;
         const tile& t = L.tiles[tile_index];
         const int no = t.outs_used;
-        if (noise && ct % group == 0) {
+        if (noise && !store && ct % group == 0) {
             const int tiles = std::min(group, lay.col_tiles - ct);
             fast_normals(spikebar::counter_rng{nkey}, tile_index * std::uint64_t(per_tile / 2),
                          tiles * per_tile, z.data());
@@ -278,25 +304,22 @@ void chip::read_row_tile(const layer_data& L, int rt, const int* act, const floa
             if (noise)
                 kernels::sum_rows<true>(t.kq.data() + no, t.stride, act, lev2.data(), n, no, v_out);
         }
-        if (noise) {
-            const float* __restrict zo = z.data() + (ct % group) * per_tile;
-            float ref = 0;
-            if (offset_ref) {
-                float var_ref = 0;
-                for (int a = 0; a < n; ++a)
-                    var_ref += (binary ? 1.0f : lev2[a]) * t.q_ref_a2[act[a]];
-                ref = std::sqrt(var_ref) * zo[lay.outputs_per_tile];
-            }
-            for (int o = 0; o < no; ++o) a_out[o] += std::sqrt(v_out[o]) * zo[o] - ref;
-        }
-        float* __restrict yo = y + t.out0;
-        if (t.adc.bits == 0) {
-            for (int o = 0; o < no; ++o) yo[o] += a_out[o];
+        float var_ref = 0;
+        if (noise && offset_ref)
+            for (int a = 0; a < n; ++a) var_ref += (binary ? 1.0f : lev2[a]) * t.q_ref_a2[act[a]];
+        if constexpr (store) {
+            float* __restrict cur = state + ct * ts;
+            float* __restrict sd = cur + (ts - 1) / 2;
+            for (int o = 0; o < no; ++o) cur[o] = a_out[o];
+            for (int o = 0; o < no; ++o) sd[o] = noise ? std::sqrt(v_out[o]) : 0.0f;
+            sd[(ts - 1) / 2] = std::sqrt(var_ref);
         } else {
-            const float inv_step = 1.0f / t.adc.step_a, step = t.adc.step_a;
-            const float lo = t.adc.code_lo, hi = t.adc.code_hi;
-            for (int o = 0; o < no; ++o)
-                yo[o] += std::min(std::max(std::floor(a_out[o] * inv_step + 0.5f), lo), hi) * step;
+            if (noise) {
+                const float* __restrict zo = z.data() + (ct % group) * per_tile;
+                const float ref = offset_ref ? std::sqrt(var_ref) * zo[lay.outputs_per_tile] : 0.0f;
+                for (int o = 0; o < no; ++o) a_out[o] += std::sqrt(v_out[o]) * zo[o] - ref;
+            }
+            digitize_add(t, a_out, y + t.out0);
         }
         if (counts) {
             ++counts->tile_reads;
@@ -322,6 +345,97 @@ void chip::read_row_tile(const layer_data& L, int rt, const int* act, const floa
         }
         counts->read_energy_j += energy;
     }
+}
+
+void chip::row_tile_from_state(const layer_data& L, int rt, const float* state, float* y,
+                               std::uint64_t nkey) const {
+    // The second half of read_row_tile, on the stored currents and deviations: the same
+    // draws and the same operations in the same order.
+    const layer_layout& lay = L.layout;
+    const bool noise = p_.device.read_noise_sigma > 0;
+    const bool offset_ref = p_.crossbar.mapping == mapping_scheme::offset;
+    const int draws = lay.outputs_per_tile + (offset_ref ? 1 : 0);
+    const int per_tile = draws + (draws & 1);
+    constexpr int z_size = 2 * max_tile;
+    const int group = z_size / per_tile;
+    const int ts = tile_state_floats(lay);
+    std::array<float, max_tile> acc;
+    std::array<float, z_size> z;
+    for (int ct = 0; ct < lay.col_tiles; ++ct) {
+        const std::size_t tile_index = std::size_t(rt) * lay.col_tiles + ct;
+        const tile& t = L.tiles[tile_index];
+        const int no = t.outs_used;
+        const float* __restrict cur = state + ct * ts;
+        const float* __restrict sd = cur + (ts - 1) / 2;
+        if (!noise) {
+            digitize_add(t, cur, y + t.out0);
+            continue;
+        }
+        if (ct % group == 0) {
+            const int tiles = std::min(group, lay.col_tiles - ct);
+            fast_normals(spikebar::counter_rng{nkey}, tile_index * std::uint64_t(per_tile / 2),
+                         tiles * per_tile, z.data());
+        }
+        const float* __restrict zo = z.data() + (ct % group) * per_tile;
+        const float ref = offset_ref ? sd[(ts - 1) / 2] * zo[lay.outputs_per_tile] : 0.0f;
+        float* __restrict a = acc.data();
+        for (int o = 0; o < no; ++o) a[o] = cur[o] + (sd[o] * zo[o] - ref);
+        digitize_add(t, a, y + t.out0);
+    }
+}
+
+std::size_t chip::read_state_floats(int layer) const {
+    const layer_layout& lay = layers_.at(layer).layout;
+    return std::size_t(lay.row_tiles) * (1 + std::size_t(lay.col_tiles) * tile_state_floats(lay));
+}
+
+int chip::analog_rows(const layer_data& L, int rt, const float* x, int* act, float* lev) const {
+    // DAC levels as one vector loop, then the driven rows in ascending order.
+    const layer_layout& lay = L.layout;
+    const int R = p_.crossbar.tile_rows;
+    const int row0 = rt * R, rows = std::min(R, lay.logical_rows - row0);
+    const int real = std::min(rows, lay.in - row0);
+    const float x_max = L.input_max;
+    const int bits = p_.crossbar.dac_bits;
+    std::array<float, max_tile> dac;
+    float* __restrict d = dac.data();
+    for (int i = 0; i < real; ++i) d[i] = dac_level(x[row0 + i], x_max, bits);
+    if (real < rows) d[real] = 1.0f;  // bias row, always driven
+    int n = 0;
+    for (int i = 0; i < rows; ++i)
+        if (d[i] != 0) {
+            act[n] = i;
+            lev[n++] = d[i];
+        }
+    return n;
+}
+
+void chip::mvm_noiseless(int layer, const float* x, float* state, mvm_counts* counts) const {
+    const layer_data& L = layers_.at(layer);
+    if (L.binary_input) throw std::logic_error("crossbar mvm_noiseless on a spike-input layer");
+    const layer_layout& lay = L.layout;
+    std::array<int, max_tile> act;
+    std::array<float, max_tile> lev;
+    const std::size_t row_floats = 1 + std::size_t(lay.col_tiles) * tile_state_floats(lay);
+    for (int rt = 0; rt < lay.row_tiles; ++rt) {
+        float* s = state + rt * row_floats;
+        const int n = analog_rows(L, rt, x, act.data(), lev.data());
+        s[0] = n > 0 ? 1.0f : 0.0f;  // a row tile with no driven row is not read
+        if (n > 0) read_row_tile<true>(L, rt, act.data(), lev.data(), n, nullptr, 0, counts, s + 1);
+    }
+}
+
+void chip::mvm_from_state(int layer, const float* state, float* y, read_key key) const {
+    const layer_data& L = layers_.at(layer);
+    const layer_layout& lay = L.layout;
+    const std::uint64_t nk = p_.device.read_noise_sigma > 0 ? noise_key(layer, key) : 0;
+    const std::size_t row_floats = 1 + std::size_t(lay.col_tiles) * tile_state_floats(lay);
+    std::fill(y, y + lay.out, 0.0f);
+    for (int rt = 0; rt < lay.row_tiles; ++rt) {
+        const float* s = state + rt * row_floats;
+        if (s[0] != 0) row_tile_from_state(L, rt, s + 1, y, nk);
+    }
+    finish(L, y);
 }
 
 std::uint64_t chip::noise_key(int layer, const read_key& key) const {
@@ -352,7 +466,7 @@ void chip::mvm(int layer, const float* x, float* y, read_key key, mvm_counts* co
     const layer_layout& lay = L.layout;
     const int R = p_.crossbar.tile_rows;
     std::array<int, max_tile> act;
-    std::array<float, max_tile> lev, dac;
+    std::array<float, max_tile> lev;
     const std::uint64_t nk = p_.device.read_noise_sigma > 0 ? noise_key(layer, key) : 0;
     std::fill(y, y + lay.out, 0.0f);
     for (int rt = 0; rt < lay.row_tiles; ++rt) {
@@ -364,20 +478,9 @@ void chip::mvm(int layer, const float* x, float* y, read_key key, mvm_counts* co
                 if (x[row0 + i] != 0) act[n++] = i;
             if (real < rows) act[n++] = real;  // bias row, always driven
         } else {
-            // DAC levels as one vector loop, then the driven rows in ascending order.
-            const int real = std::min(rows, lay.in - row0);
-            const float x_max = L.input_max;
-            const int bits = p_.crossbar.dac_bits;
-            float* __restrict d = dac.data();
-            for (int i = 0; i < real; ++i) d[i] = dac_level(x[row0 + i], x_max, bits);
-            if (real < rows) d[real] = 1.0f;  // bias row, always driven
-            for (int i = 0; i < rows; ++i)
-                if (d[i] != 0) {
-                    act[n] = i;
-                    lev[n++] = d[i];
-                }
+            n = analog_rows(L, rt, x, act.data(), lev.data());
         }
-        if (n > 0) read_row_tile(L, rt, act.data(), lev.data(), n, y, nk, counts);
+        if (n > 0) read_row_tile<false>(L, rt, act.data(), lev.data(), n, y, nk, counts, nullptr);
     }
     finish(L, y);
 }
@@ -407,7 +510,7 @@ void chip::mvm_spikes(int layer, const std::int32_t* active, int n_active, float
         int n = 0;
         while (a < n_active && active[a] < row_end) act[n++] = active[a++] - row0;
         if (lay.bias_row && lay.in >= row0 && lay.in < row0 + R) act[n++] = lay.in - row0;
-        if (n > 0) read_row_tile(L, rt, act.data(), nullptr, n, y, nk, counts);
+        if (n > 0) read_row_tile<false>(L, rt, act.data(), nullptr, n, y, nk, counts, nullptr);
     }
     finish(L, y);
 }

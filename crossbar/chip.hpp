@@ -112,6 +112,17 @@ public:
     void mvm_spikes(int layer, const std::int32_t* active, int n_active, float* y, read_key key,
                     mvm_counts* counts) const;
 
+    // An analog read split at the noise, for an input that repeats (the first layer under
+    // direct encoding sees the same image at every timestep). mvm_noiseless stores into
+    // state[read_state_floats(layer)], for every tile read, the noiseless current
+    // sum_i d_i K[i][o] [A] and the noise standard deviation sqrt(sum_i d_i^2 Q[i][o]) [A],
+    // and adds the read's work (counts, read energy) to *counts; mvm_from_state then adds
+    // fresh read noise keyed by `key`, digitizes and finishes. Together they equal
+    // mvm(layer, x, y, key, counts) bit for bit, for every key the state is reused with.
+    std::size_t read_state_floats(int layer) const;
+    void mvm_noiseless(int layer, const float* x, float* state, mvm_counts* counts) const;
+    void mvm_from_state(int layer, const float* state, float* y, read_key key) const;
+
     // Read energy of one tile for row voltages v_v[rows_used] on its used rows (the others at
     // 0 V): t_read V^T S V = t_read sum_i V_i I_source,i [J].
     double tile_read_energy_j(int layer, int row_tile, int col_tile, const double* v_v) const;
@@ -126,9 +137,18 @@ private:
         std::vector<std::vector<float>> e_row;  // [row_tiles]: sum over the row's tiles of e_j
     };
 
-    // Shared kernel: row tile rt with n active rows act[] at levels lev[].
+    // Shared kernel: row tile rt with n active rows act[] at levels lev[]. `store` = false:
+    // draws noise and digitizes into y; true: stores the tiles' noiseless currents and
+    // noise deviations into `state` (layout: read_state_floats) instead. A template, so
+    // that the per-step read compiles as it did before the split.
+    template <bool store>
     void read_row_tile(const layer_data& L, int rt, const int* act, const float* lev, int n,
-                       float* y, std::uint64_t nkey, mvm_counts* counts) const;
+                       float* y, std::uint64_t nkey, mvm_counts* counts, float* state) const;
+    // Noise, ADC and partial sums of row tile rt from its stored state.
+    void row_tile_from_state(const layer_data& L, int rt, const float* state, float* y,
+                             std::uint64_t nkey) const;
+    // Analog row levels of row tile rt: act[] and lev[] of its driven rows; returns n.
+    int analog_rows(const layer_data& L, int rt, const float* x, int* act, float* lev) const;
     std::uint64_t noise_key(int layer, const read_key& key) const;
     void finish(const layer_data& L, float* y) const;
 

@@ -19,8 +19,11 @@
 // calibration samples (by convention from the training set): record them once with
 // record_calibration_inputs, then calibrate every chip instance from the same record.
 #pragma once
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <vector>
 
 #include "crossbar/chip.hpp"
@@ -94,14 +97,43 @@ public:
     void record_counts(crossbar::mvm_counts* counts, std::size_t first, std::size_t n,
                        int timesteps);
 
+    // The per-sample read cache (see read_cache below) is on by default. Off, every analog
+    // read goes through chip::mvm: the reference path for tests and benchmarks, with the
+    // same results bit for bit. read_cache_hits counts the layer reads served from the
+    // cache since construction. Not thread-safe: switch between runs, never during one.
+    void use_read_cache(bool on) { read_cache_on_ = on; }
+    std::uint64_t read_cache_hits() const { return cache_hits_.load(); }
+
     const crossbar::chip& chip() const { return chip_; }
     const crossbar_mapping& mapping() const { return map_; }
     int num_layers() const { return int(map_.model_layer.size()); }
 
 private:
+    // The noiseless half of an analog layer's reads for one sample (chip::mvm_noiseless of
+    // every output position) and the work they did, valid for the input it was made from.
+    // Under direct encoding the layers before the first neuron see the same image at every
+    // step, so later steps only draw fresh noise and digitize (chip::mvm_from_state):
+    // the same results bit for bit, since a hit needs the input's bits to be equal.
+    struct read_cache {
+        std::mutex lock;  // held by the one thread using the slot (try_lock: else uncached)
+        bool valid = false;
+        std::size_t sample = 0;
+        int layer = -1;
+        std::vector<float> input;  // the layer input the state was made from
+        std::vector<float> state;  // [positions][chip.read_state_floats(layer)]
+        crossbar::mvm_counts counts;
+    };
+    static constexpr std::size_t cache_slots = 256;  // slot = sample mod 256 [samples]
+    bool cached_forward(int c, const snn::layer_spec& l, std::size_t sample, std::uint64_t t,
+                        const float* in, float* out, crossbar::mvm_counts* cnt) const;
+
     const snn::model& m_;
     crossbar_mapping map_;
     crossbar::chip chip_;
+    std::vector<unsigned char> static_input_;  // [chip layer]: input can repeat across steps
+    std::unique_ptr<read_cache[]> cache_;      // [cache_slots], memory grows on first use
+    bool read_cache_on_ = true;
+    mutable std::atomic<std::uint64_t> cache_hits_{0};
     crossbar::mvm_counts* counts_ = nullptr;
     std::size_t counts_first_ = 0, counts_n_ = 0;
     int counts_t_ = 0;

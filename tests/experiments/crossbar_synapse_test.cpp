@@ -264,6 +264,46 @@ TEST_CASE("crossbar evaluation is bit-identical for 1 and 2 threads and batch si
     CHECK_FALSE(same_floats(runs[0][0].logits, runs[0][1].logits));
 }
 
+TEST_CASE("the per-sample read cache of the analog first layer changes no bit of a run") {
+    // Reference: the same chip with use_read_cache(false), every read through chip::mvm.
+    // Under direct encoding the first layer (analog, before any lif) sees the same image at
+    // every step, so with the cache its noiseless currents and noise deviations are computed
+    // at t = 1 and reused at t = 2..T; outputs, spikes, work counters (read energy included)
+    // and shadow errors must be the same bits, for 1 thread at batch 64 and 2 threads at
+    // batch 7.
+    const snn::model m = test_model();
+    const snn::dataset d = test_data(70);
+    const snn::ideal_synapse ideal(m);
+    const calibration_inputs cal = record_calibration_inputs(m, test_data(16, 5), 0, 16, 0);
+    crossbar_synapse plain(m, harsh_chip(), 3, 0);
+    plain.use_read_cache(false);
+    plain.calibrate(cal);
+    const eval_result ref = evaluate_lockstep(m, {{&plain, &plain}}, &ideal, d, 64, 0).front();
+    CHECK(plain.read_cache_hits() == 0);
+    const int saved = omp_get_max_threads();
+    for (const auto& [threads, batch] : {std::pair{1, 64}, std::pair{2, 7}}) {
+        CAPTURE(threads);
+        CAPTURE(batch);
+        omp_set_num_threads(threads);
+        crossbar_synapse cached(m, harsh_chip(), 3, 0);
+        cached.calibrate(cal);
+        const eval_result r =
+            evaluate_lockstep(m, {{&cached, &cached}}, &ideal, d, batch, 0).front();
+        omp_set_num_threads(saved);
+        CHECK(same_floats(r.logits, ref.logits));
+        CHECK(r.predictions == ref.predictions);
+        CHECK(r.spikes == ref.spikes);
+        CHECK(same_counts(r.mvm, ref.mvm));
+        CHECK(r.membrane_rmse == ref.membrane_rmse);
+        CHECK(r.spike_mismatch == ref.spike_mismatch);
+        // The cache was used: one hit per sample at every step after the first.
+        CHECK(cached.read_cache_hits() == d.size() * std::uint64_t(r.timesteps - 1));
+    }
+    omp_set_num_threads(saved);
+    REQUIRE(ref.timesteps > 1);
+    CHECK(ref.mvm.front().read_energy_j > 0);
+}
+
 TEST_CASE(
     "read noise is keyed by timestep and sample: successive reads differ, repeated reads do not") {
     // Reference: chip.hpp's keying (sample, timestep, layer, tile, read). The analog first
