@@ -20,6 +20,10 @@ packages=(build-essential cmake libeigen3-dev libhdf5-dev libboost-program-optio
 # OpenMPI for `mpirun -np P spikebar sweep` (about 13 MB to download); the build works
 # without it (cmake -DSPIKEBAR_MPI=OFF, or simply absent: sweeps then run in one process).
 packages+=(libopenmpi-dev openmpi-bin)
+if [ "$mode" = test ]; then
+  # numpy and h5py for the Python tests of the analysis scripts (experiments/*.py).
+  packages+=(python3-numpy python3-h5py)
+fi
 if [ "$mode" = bench ]; then
   # The PyTorch peer: Debian's torch with OpenBLAS (without it torch falls back to the
   # reference BLAS and the comparison would flatter us).
