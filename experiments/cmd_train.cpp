@@ -11,7 +11,9 @@
 #include "experiments/cli.hpp"
 #include "experiments/commands.hpp"
 #include "experiments/config.hpp"
+#include "experiments/config_model.hpp"
 #include "experiments/evaluate.hpp"
+#include "experiments/hwa.hpp"
 #include "experiments/progress.hpp"
 #include "snn/model_io.hpp"
 #include "snn/synapse.hpp"
@@ -68,7 +70,13 @@ int cmd_train(const args& a) {
         .repeated("--set", &overrides);
     if (!cli.parse(a)) return 0;
     cli.require("--config", config_path);
-    const run_config cfg = load_config(config_path, overrides);
+    run_config cfg = load_config(config_path, overrides);
+    // Fine-tuning: the initial model's /network and /neuron govern, as at eval.
+    snn::model init;
+    if (!cfg.train.init_model.empty()) {
+        init = snn::load_model(cfg.train.init_model);
+        cfg = with_model(cfg, init, cfg.train.init_model);
+    }
     if (out_path.empty()) out_path = cfg.output.dir + "/model.h5";
     const std::string ckpt_path = out_path + ".ckpt.h5";
     if (cfg.eval.threads > 0) omp_set_num_threads(cfg.eval.threads);
@@ -78,7 +86,16 @@ int cmd_train(const args& a) {
     const snn::dataset test = load_dataset(cfg.data, "test");
     const snn::shape3 input{train.channels, train.height, train.width};
 
-    snn::model m = snn::make_model(cfg.network, cfg.lif, input, cfg.train.seed);
+    snn::model m = cfg.train.init_model.empty()
+                       ? snn::make_model(cfg.network, cfg.lif, input, cfg.train.seed)
+                       : std::move(init);
+    if (m.arch.input.c != input.c || m.arch.input.h != input.h || m.arch.input.w != input.w)
+        throw spikebar::config_error("train.init_model = " + cfg.train.init_model +
+                                     ": the model takes [" + std::to_string(m.arch.input.c) + ", " +
+                                     std::to_string(m.arch.input.h) + ", " +
+                                     std::to_string(m.arch.input.w) + "] inputs, the dataset's are [" +
+                                     std::to_string(input.c) + ", " + std::to_string(input.h) +
+                                     ", " + std::to_string(input.w) + "]");
     if (m.num_classes() != train.num_classes)
         throw spikebar::config_error("network.layers: the readout has " + std::to_string(m.num_classes()) +
                                      " outputs, the dataset " + std::to_string(train.num_classes) + " classes");
@@ -105,12 +122,14 @@ int cmd_train(const args& a) {
                                      ": larger than the training set (" + std::to_string(train.size()) + " samples)");
     snn::trainer tr(std::move(m), cfg.train, steps);
     if (resume) tr.optimizer() = std::move(opt);
+    enable_hardware_aware(tr, cfg, train);
     if (auto dir = std::filesystem::path(out_path).parent_path(); !dir.empty())
         std::filesystem::create_directories(dir);
 
-    std::fprintf(stderr, "train  %s  %zu parameters  T=%d  %zu train / %zu test samples  %d threads\n",
+    std::fprintf(stderr, "train  %s  %zu parameters  T=%d  %zu train / %zu test samples  %d threads%s\n",
                  config_path.c_str(), tr.net().parameter_count(), cfg.network.timesteps, train.size(),
-                 test.size(), omp_get_max_threads());
+                 test.size(), omp_get_max_threads(),
+                 cfg.train.hwa_active() ? "  hardware-aware" : "");
     const int T = cfg.network.kind == "ann" ? 1 : cfg.network.timesteps;
     double seconds = seconds_before;
     std::string last_acc;

@@ -67,7 +67,28 @@ void add_snn_sections(std::vector<section>& out) {
         .key("qcfs_levels", &train_params::qcfs_levels, "1",
              "L: quantization levels of the qcfs activation")
         .key("qcfs_lambda", &train_params::qcfs_lambda, "weight units",
-             "initial lambda of every qcfs layer");
+             "initial lambda of every qcfs layer")
+        .key("init_model", &train_params::init_model, "path",
+             "fine-tune this model file (BatchNorm folded) instead of a fresh network; its "
+             "/network and /neuron govern; empty = from scratch")
+        .key("hardware_aware", &train_params::hardware_aware, "",
+             "hardware-aware training: weighted layers run on a simulated chip of [crossbar], "
+             "[device], [wires], [adc] in the forward pass, straight-through backward (docs/hwa.md)")
+        .key("hwa_programming", &train_params::hwa_programming, "",
+             "hardware_aware: conductance levels, d2d variation, stuck devices and drift, a "
+             "fresh chip per batch")
+        .key("hwa_read_noise", &train_params::hwa_read_noise, "",
+             "hardware_aware: fresh read noise at every read")
+        .key("hwa_dac", &train_params::hwa_dac, "",
+             "hardware_aware: DAC quantization of analog inputs (crossbar.dac_bits)")
+        .key("hwa_adc", &train_params::hwa_adc, "", "hardware_aware: ADC quantization (adc.*)")
+        .key("hwa_ir_drop", &train_params::hwa_ir_drop, "",
+             "hardware_aware: IR drop on the wires, by the exact transfer matrices")
+        .key("hwa_chip_seed", &train_params::hwa_chip_seed, "1",
+             "hardware_aware: seed of the training chips; the chip of optimizer step k is (seed, k)")
+        .key("hwa_calibration_samples", &train_params::hwa_calibration_samples, "samples",
+             "hardware_aware: ADC ranges of each batch's chip from the ideal net on the first N "
+             "training samples");
 }
 
 }  // namespace experiments::config_detail

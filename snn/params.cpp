@@ -69,6 +69,8 @@ void train_params::validate() const {
     if (qcfs_levels < 1 || qcfs_levels > 1024)
         bad("train.qcfs_levels", qcfs_levels, "must be in [1, 1024] [1]");
     if (!(qcfs_lambda > 0.0)) bad("train.qcfs_lambda", qcfs_lambda, "must be > 0 [weight units]");
+    if (hwa_calibration_samples < 1)
+        bad("train.hwa_calibration_samples", hwa_calibration_samples, "must be >= 1 [samples]");
 }
 
 }  // namespace snn

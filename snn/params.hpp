@@ -56,6 +56,25 @@ struct train_params {
     int qcfs_levels = 8;                // L: quantization levels of the qcfs activation [1]
     double qcfs_lambda = 2.0;           // initial λ of every qcfs layer [weight units]
     std::uint64_t seed = 1;             // initialization, shuffling and augmentation seed
+    // Fine-tuning: start from this model file (BatchNorm folded, as train writes it) instead
+    // of a fresh initialization; its /network and /neuron govern. Empty = from scratch.
+    std::string init_model;
+    // Hardware-aware training (docs/hwa.md): weighted layers run on a simulated chip of the
+    // [crossbar], [device], [wires] and [adc] keys in the forward pass, straight-through in
+    // the backward pass. Each non-ideality is switched separately; off means ideal.
+    bool hardware_aware = false;
+    bool hwa_programming = true;        // levels, d2d variation, stuck devices, drift: a fresh chip per batch
+    bool hwa_read_noise = true;         // fresh read noise at every read
+    bool hwa_dac = true;                // DAC quantization of analog inputs (crossbar.dac_bits)
+    bool hwa_adc = true;                // ADC quantization of tile outputs (adc.*)
+    bool hwa_ir_drop = true;            // IR drop on the wires (exact transfer matrices)
+    std::uint64_t hwa_chip_seed = 1000; // seed of the training chips; chip k = optimizer step k
+    int hwa_calibration_samples = 64;   // ADC ranges per batch from the ideal net on the first N training samples [samples]
+    // True when hardware_aware is on and at least one non-ideality is.
+    bool hwa_active() const {
+        return hardware_aware &&
+               (hwa_programming || hwa_read_noise || hwa_dac || hwa_adc || hwa_ir_drop);
+    }
     void validate() const;
 };
 

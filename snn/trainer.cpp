@@ -93,13 +93,24 @@ trainer::trainer(model m, const train_params& p, std::size_t steps_per_epoch)
         opt_.v.emplace_back(q->size(), 0.0f);
     }
 
-    // Static prefix and storage sharing (flatten aliases its input).
+    // Static prefix and storage sharing (flatten aliases its input); which layer inputs
+    // are spikes, by the engine's rule (snn/engine.cpp), for a hardware synapse.
     bool still_static = !rate_;
+    input_reps_ = rate_ ? T_ : 1;
     int storage = 0;
+    bool binary = rate_;
     for (std::size_t i = 0; i < layers.size(); ++i) {
-        if (layers[i].kind == layer_kind::lif) still_static = false;
+        const auto& l = layers[i];
+        if (l.kind == layer_kind::lif) still_static = false;
         static_.push_back(still_static);
-        store_.push_back(layers[i].kind == layer_kind::flatten && i > 0 ? store_.back() : storage++);
+        store_.push_back(l.kind == layer_kind::flatten && i > 0 ? store_.back() : storage++);
+        binary_in_.push_back(binary);
+        if (l.is_neuron())
+            binary = l.kind == layer_kind::lif && !ann_;
+        else if (l.kind == layer_kind::threshold)
+            binary = true;
+        else if (l.kind != layer_kind::maxpool && l.kind != layer_kind::flatten)
+            binary = false;
     }
     act_.resize(storage);
     grad_.resize(storage);
@@ -111,6 +122,24 @@ trainer::trainer(model m, const train_params& p, std::size_t steps_per_epoch)
 }
 
 std::vector<std::vector<float>*> trainer::parameters() { return params_; }
+
+void trainer::set_hardware(hardware_synapse hw, bool reads_vary) {
+    if (hw && m_.has_batchnorm())
+        throw std::invalid_argument(
+            "snn::trainer: hardware-aware training needs a network without bn layers (the chip "
+            "holds BatchNorm-folded weights): fine-tune a trained model");
+    hw_ = std::move(hw);
+    // With reads that vary per step, nothing before the first lif repeats: every layer and
+    // the input get T rows per sample.
+    const bool per_step = hw_ && reads_vary && !ann_;
+    bool still_static = !rate_ && !per_step;
+    for (std::size_t i = 0; i < static_.size(); ++i) {
+        if (m_.arch.layers[i].kind == layer_kind::lif) still_static = false;
+        static_[i] = still_static;
+    }
+    input_reps_ = rate_ || per_step ? T_ : 1;
+    B_ = 0;  // buffers are re-sized by the next batch
+}
 
 double trainer::learning_rate(std::int64_t step) const {
     const double total = static_cast<double>(p_.epochs) * steps_per_epoch_;
@@ -138,8 +167,7 @@ void trainer::ensure_buffers(int batch) {
             chunk_db_[i].assign(static_cast<std::size_t>(chunks) * l.out.c, 0.0f);
         }
     }
-    const std::size_t in_reps = rate_ ? T_ : 1;
-    input_.assign(in_reps * B_ * m_.arch.input.size(), 0.0f);
+    input_.assign(static_cast<std::size_t>(input_reps_) * B_ * m_.arch.input.size(), 0.0f);
     labels_.assign(B_, 0);
 }
 
@@ -170,6 +198,12 @@ void trainer::load_batch(const dataset& d, const std::vector<std::size_t>& idx, 
             }
         labels_[b] = d.labels[sample];
     }
+    if (!rate_ && input_reps_ > 1) {
+        // Direct encoding with reads that vary per step: the same image at every step.
+        for (int t = 1; t < T_; ++t)
+            std::copy(input_.begin(), input_.begin() + static_cast<std::ptrdiff_t>(B_) * isz,
+                      input_.begin() + static_cast<std::ptrdiff_t>(t) * B_ * isz);
+    }
     if (rate_) {
         // Rows t >= 1 first, then row 0 in place: Bernoulli spikes with p = intensity.
         for (int t = T_ - 1; t >= 0; --t) {
@@ -188,7 +222,9 @@ void trainer::load_batch(const dataset& d, const std::vector<std::size_t>& idx, 
 double trainer::forward_backward(const std::vector<std::size_t>& idx, int epoch, int* correct) {
     const auto& layers = m_.arch.layers;
     const int L = static_cast<int>(layers.size());
-    auto reps_of = [&](int i) { return i < 0 ? (rate_ ? T_ : 1) : (static_[i] ? 1 : T_); };
+    auto reps_of = [&](int i) { return i < 0 ? input_reps_ : (static_[i] ? 1 : T_); };
+    // Hardware-aware: this batch's synapse, made from the weights as they are now.
+    const std::unique_ptr<const synapse_op> hw = hw_ ? hw_(m_, opt_.step) : nullptr;
     auto act_in = [&](int i) -> float* { return i == 0 ? input_.data() : act_[store_[i - 1]].data(); };
     auto grad_in = [&](int i) -> float* { return i == 0 ? nullptr : grad_[store_[i - 1]].data(); };
 
@@ -205,6 +241,17 @@ double trainer::forward_backward(const std::vector<std::size_t>& idx, int epoch,
             case layer_kind::linear: {
                 const auto& s = m_.layers[i];
                 const bool conv = l.kind == layer_kind::conv;
+                if (hw) {
+                    // Row j = step r, sample b; a static layer's one row is read at step 1,
+                    // as the engine reads it (and reuses it while reads do not vary).
+#pragma omp parallel for schedule(dynamic, 4)
+                    for (std::int64_t j = 0; j < images; ++j) {
+                        const synapse_site site{idx[static_cast<std::size_t>(j % B_)],
+                                                static_cast<int>(j / B_) + 1, i};
+                        hw->forward(site, x + j * isz, binary_in_[i], y + j * osz);
+                    }
+                    break;
+                }
                 kernels::sparse_map<float> sx;
 #pragma omp parallel for schedule(dynamic, 4) firstprivate(sx)
                 for (std::int64_t j = 0; j < images; ++j) {

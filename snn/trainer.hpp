@@ -21,12 +21,14 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "snn/backprop.hpp"
 #include "snn/dataset.hpp"
 #include "snn/model.hpp"
 #include "snn/params.hpp"
+#include "snn/synapse.hpp"
 
 namespace snn {
 
@@ -60,6 +62,14 @@ struct output_batch {
 // Returns L and writes dL/dO into batch.grad (it may also set batch.correct).
 using output_loss = std::function<double(output_batch&)>;
 
+// Hardware-aware training: called once per batch, before its forward pass, with the
+// current weights and the optimizer step; returns the synapse that computes every weighted
+// layer of that forward pass (site: the sample's dataset index, its 1-based step, the layer),
+// e.g. a freshly programmed crossbar chip. The backward pass stays the ideal one
+// (straight-through): dX and dW as if the layer had computed W x + b from the same x.
+using hardware_synapse =
+    std::function<std::unique_ptr<const synapse_op>(const model& current, std::int64_t step)>;
+
 // AdamW state, one entry per parameter tensor in model order.
 struct optimizer_state {
     std::vector<std::vector<float>> m, v;
@@ -81,6 +91,12 @@ public:
 
     // Use `loss` instead of TET from now on (an empty function restores TET).
     void set_output_loss(output_loss loss) { loss_ = std::move(loss); }
+
+    // Weighted layers through `hw` from now on (an empty function restores the ideal
+    // kernels). `reads_vary` says a read of the same input can differ between steps (read
+    // noise): then the layers before the first lif run at every step instead of once.
+    // The model must have no bn layers (the chip holds folded weights): invalid_argument.
+    void set_hardware(hardware_synapse hw, bool reads_vary);
 
     model& net() { return m_; }
     const model& net() const { return m_; }
@@ -106,6 +122,9 @@ private:
     int T_ = 1;
     bool ann_ = false, rate_ = false;
     bool qcfs_ = false;                       // ANN lif layers use the QCFS activation
+    hardware_synapse hw_;                     // empty: the ideal kernels
+    int input_reps_ = 1;                      // input rows per sample: T (rate, varying reads) or 1
+    std::vector<bool> binary_in_;             // per layer: its input holds only 0 and 1
     surrogate sg_;
     backprop::lif_constants lif_;
     optimizer_state opt_;
