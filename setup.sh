@@ -21,8 +21,10 @@ packages=(build-essential cmake libeigen3-dev libhdf5-dev libboost-program-optio
 # without it (cmake -DSPIKEBAR_MPI=OFF, or simply absent: sweeps then run in one process).
 packages+=(libopenmpi-dev openmpi-bin)
 if [ "$mode" = test ]; then
-  # numpy and h5py for the Python tests of the analysis scripts (experiments/*.py).
-  packages+=(python3-numpy python3-h5py)
+  # numpy and h5py for the Python tests of the analysis scripts (experiments/*.py),
+  # matplotlib for the plot test, and the PyTorch peer check with OpenBLAS as in bench:
+  # without them ctest skips those tests.
+  packages+=(python3-numpy python3-h5py python3-matplotlib python3-torch libopenblas0-pthread)
 fi
 if [ "$mode" = bench ]; then
   # The PyTorch peer: Debian's torch with OpenBLAS (without it torch falls back to the

@@ -10,10 +10,13 @@
 // event-driven kernels do; chip: the current sums sum_i d_i K[i][o] and, with read noise,
 // the variance sums sum_i d_i^2 Q[i][o] of every tile read, and one normal draw per
 // digitized output); and the generator's cost for that many draws, timed alone.
-// Inference is timed as `spikebar eval` runs it (experiments::evaluate, work counters
-// recorded) and without work counters, both without the shadow network; medians
-// of `--repeats` alternating runs, wall-clock and process CPU time (with --threads 1 the CPU
-// time ratio is robust to other load on the machine). "no read cache": as eval runs it, with
+// Inference is timed as `spikebar eval` runs it with eval.record_energy = true
+// (experiments::evaluate_run with the lane's work counters and the energy model of the
+// eval config, read energy included) and with eval.record_energy = false ("without
+// counters": no counter, no energy model; the lanes and options run_evaluation builds then),
+// both without the shadow network (eval runs it either way); medians of `--repeats`
+// alternating runs, wall-clock and process CPU time (with --threads 1 the CPU time ratio is
+// robust to other load on the machine). "no read cache": as eval runs it, with
 // the chip's per-sample cache of the analog first layer's noiseless reads switched off
 // (crossbar_synapse::use_read_cache; the same results bit for bit), i.e. the path before
 // issue 14. With more images than the cache's 256 slots a sample's first step always
@@ -36,6 +39,7 @@
 #include "experiments/counting_synapse.hpp"
 #include "experiments/crossbar_synapse.hpp"
 #include "experiments/dataset_io.hpp"
+#include "experiments/energy.hpp"
 #include "experiments/evaluate.hpp"
 #include "snn/engine.hpp"
 #include "snn/model_io.hpp"
@@ -210,31 +214,39 @@ int main(int argc, char** argv) {
         experiments::crossbar_synapse xq(m, quiet, cfg.eval.chip_seed, 0);
         experiments::calibrate_chips(m, train, 256, cfg.train.seed, {&xq});
         const std::vector<experiments::eval_lane> noiseless{{&xq, nullptr}};
-        // As spikebar eval runs it (work counters recorded), and without counters.
+        // As spikebar eval runs it with eval.record_energy = true (work counters and energy
+        // of every step) and false (neither).
+        const experiments::energy_model em(m, cfg.energy, true, cp.adc.bits, cp.crossbar.dac_bits,
+                                           cfg.earlyexit.kind(), 0);
+        experiments::eval_options with_energy, without_energy;
+        with_energy.batch_size = without_energy.batch_size = batch;
+        with_energy.encoding_seed = without_energy.encoding_seed = cfg.train.seed;
+        with_energy.energy = &em;
         const std::vector<experiments::eval_lane> counted{{&xs, &xs}}, plain{{&xs, nullptr}};
-        experiments::evaluate_lockstep(m, counted, nullptr, test, batch,
-                                       cfg.train.seed);  // warm-up
+        experiments::evaluate_run(m, counted, test, with_energy);  // warm-up
         timing ti, tx, tp, tq, tc;
-        double acc_i = 0, acc_x = 0;
+        double acc_i = 0, acc_x = 0, acc_p = 0;
         for (int r = 0; r < repeats; ++r) {
             ti.start();
             acc_i = experiments::evaluate(m, ideal, test, batch, cfg.train.seed)
                         .accuracy(m.timesteps());
             ti.stop();
             tx.start();
-            acc_x = experiments::evaluate_lockstep(m, counted, nullptr, test, batch, cfg.train.seed)
+            acc_x = experiments::evaluate_run(m, counted, test, with_energy)
                         .front()
                         .accuracy(m.timesteps());
             tx.stop();
             tp.start();
-            experiments::evaluate_lockstep(m, plain, nullptr, test, batch, cfg.train.seed);
+            acc_p = experiments::evaluate_run(m, plain, test, without_energy)
+                        .front()
+                        .accuracy(m.timesteps());
             tp.stop();
             tq.start();
             experiments::evaluate_lockstep(m, noiseless, nullptr, test, batch, cfg.train.seed);
             tq.stop();
             xs.use_read_cache(false);
             tc.start();
-            experiments::evaluate_lockstep(m, counted, nullptr, test, batch, cfg.train.seed);
+            experiments::evaluate_run(m, counted, test, with_energy);
             tc.stop();
             xs.use_read_cache(true);
         }
@@ -265,10 +277,11 @@ int main(int argc, char** argv) {
         json += p + "normals_alone_over_ideal_cpu\": " + num(normals_s / ti.cpu());
         json += p + "ideal_accuracy\": " + num(acc_i);
         json += p + "crossbar_accuracy\": " + num(acc_x);
+        json += p + "crossbar_no_counters_accuracy\": " + num(acc_p);
         std::fprintf(stderr,
                      "tile %d: build %.3f s, calibration %.3f s; ideal %.0f img/s, crossbar %.0f "
-                     "img/s (%.2fx wall, %.2fx cpu), without counters %.2fx cpu, without read "
-                     "noise %.2fx cpu, without the read cache %.2fx cpu\n"
+                     "img/s (%.2fx wall, %.2fx cpu), without counters (record_energy = false) "
+                     "%.2fx cpu, without read noise %.2fx cpu, without the read cache %.2fx cpu\n"
                      "  per image: ideal %.3g ops; chip %.3g current + %.3g variance MACs (%.2fx), "
                      "%.3g normals (alone %.2fx the ideal cpu)\n",
                      tile, build, calibrate, n / ti.wall(), n / tx.wall(), tx.wall() / ti.wall(),

@@ -147,16 +147,4 @@ std::vector<pareto_row> sweep(const earlyexit_params& base, const std::vector<do
     return rows;
 }
 
-std::vector<double> sweep_values(double lo, double hi, double step) {
-    if (!(step > 0.0 && std::isfinite(step) && std::isfinite(lo) && std::isfinite(hi) && lo <= hi))
-        throw spikebar::config_error("sweep range " + std::to_string(lo) + ":" +
-                                     std::to_string(hi) + ":" + std::to_string(step) +
-                                     ": need lo <= hi and step > 0, all finite");
-    const long long count = static_cast<long long>(std::floor((hi - lo) / step + 1e-9)) + 1;
-    std::vector<double> v(static_cast<std::size_t>(count));
-    for (long long i = 0; i < count; ++i)
-        v[static_cast<std::size_t>(i)] = lo + static_cast<double>(i) * step;
-    return v;
-}
-
 }  // namespace earlyexit

@@ -66,8 +66,4 @@ std::vector<pareto_row> sweep(const earlyexit_params& base, const std::vector<do
 // Sets the pareto_* flags of rows from their summaries (ties are all optimal).
 void mark_pareto(std::vector<pareto_row>& rows);
 
-// lo, lo + step, ..., up to hi (inclusive within step * 1e-9): values lo + i * step.
-// Throws config_error unless step > 0 and lo <= hi.
-std::vector<double> sweep_values(double lo, double hi, double step);
-
 }  // namespace earlyexit

@@ -26,7 +26,8 @@ const char* const usage =
     "  --model M      a model file written by spikebar train\n"
     "  --out PATH     write the run file (docs/output-format.md): per sample its exit,\n"
     "                 prediction and energy; per step O_t, spike counts, work counters and\n"
-    "                 energy by layer and component; on the crossbar the shadow-network errors\n"
+    "                 energy by layer and component (not with eval.record_energy = false);\n"
+    "                 on the crossbar the shadow-network errors\n"
     "  --set K=V      override key K (section.key) after the file; repeatable\n";
 
 // Mean and sample standard deviation (n - 1; 0 for one value).
@@ -125,16 +126,20 @@ int cmd_eval(const args& a) {
             std::printf("\n");
         }
     }
-    if (!cfg.eval.online_exit)
+    const bool energy = cfg.eval.record_energy;
+    if (!cfg.eval.online_exit && energy)
         std::printf("      energy at fixed T=%d: %s nJ/img\n", T,
                     over_lanes([&](const eval_result& r) {
                         return r.samples ? r.full_energy_sum / double(r.samples) / 1000 : 0.0;
                     }).c_str());
-    std::printf("      early exit %s%s: accuracy %s %%, mean timesteps %s, energy %s nJ/img\n",
+    const auto energy_nj = [](const eval_result& r) { return r.mean_energy_pj() / 1000; };
+    const std::string exit_energy = energy ? "energy " + over_lanes(energy_nj) + " nJ/img"
+                                           : "energy not recorded (eval.record_energy = false)";
+    std::printf("      early exit %s%s: accuracy %s %%, mean timesteps %s, %s\n",
                 cfg.earlyexit.policy.c_str(), cfg.eval.online_exit ? " (online)" : "",
                 over_lanes([](const eval_result& r) { return 100 * r.exit_accuracy(); }).c_str(),
                 over_lanes([](const eval_result& r) { return r.mean_timesteps(); }).c_str(),
-                over_lanes([](const eval_result& r) { return r.mean_energy_pj() / 1000; }).c_str());
+                exit_energy.c_str());
     if (xbar) {
         const int tl = T;  // error accumulation at the last step
         std::printf("      membrane RMSE at t=%d, lif layer 1..%d:", tl, L);

@@ -69,6 +69,7 @@ int cmd_export_energy(const args& a) {
     const bool by_layer = by != "component", by_component = by != "layer";
 
     const run_reader run(run_path);
+    run.require_energy("export-energy");
     const run_file_header& h = run.header();
     std::vector<int> lanes;
     if (!lane_text.empty()) {

@@ -25,6 +25,7 @@
 #include "experiments/commands.hpp"
 #include "experiments/config.hpp"
 #include "experiments/run_reader.hpp"
+#include "experiments/value_range.hpp"
 #include "snn/h5.hpp"
 
 namespace experiments {
@@ -32,8 +33,8 @@ namespace experiments {
 namespace {
 
 const char* const usage =
-    "usage: spikebar replay --run run.h5 [--policy NAME] [--sweep KEY=LO:HI:STEP | --sweep "
-    "KEY=v1,v2,...]\n"
+    "usage: spikebar replay --run run.h5 [--policy NAME] [--sweep KEY=START:STEP:STOP | "
+    "--sweep KEY=v1,v2,...]\n"
     "                       [--set earlyexit.KEY=V]... [--lane c] [--out pareto.h5] [--csv "
     "pareto.csv]\n"
     "\n"
@@ -41,7 +42,8 @@ const char* const usage =
     "  --policy NAME  fixed, confidence, entropy, margin, patience, seenn2 or oracle\n"
     "                 (default: the run's earlyexit.policy)\n"
     "  --sweep K=...  evaluate the policy at each value of its threshold K (fixed_t, alpha,\n"
-    "                 entropy_threshold, margin_delta, patience_k): LO:HI:STEP or a list\n"
+    "                 entropy_threshold, margin_delta, patience_k): START:STEP:STOP, as in\n"
+    "                 [sweep] (0.5:0.01:0.99 is 0.5, 0.51, ..., 0.99), or a list\n"
     "  --set K=V      override earlyexit.K of the run's config; repeatable\n"
     "  --lane c       only lane (chip) c; default every lane\n"
     "  --out PATH     write the Pareto table, fixed-T baselines, oracle bound (and, without\n"
@@ -52,58 +54,28 @@ const char* const usage =
     throw spikebar::config_error("replay: " + what);
 }
 
-// The values of --sweep KEY=LO:HI:STEP (LO, LO + STEP, ... up to HI) or KEY=v1,v2,....
+// The values of --sweep KEY=START:STEP:STOP or KEY=v1,v2,..., the grammar of [sweep] lines
+// (value_range.hpp).
 struct sweep_spec {
     std::string key;
     std::vector<double> values;
 };
 
-double parse_number(const std::string& spec, const std::string& text) {
-    const char* b = text.c_str();
-    char* end = nullptr;
-    const double v = std::strtod(b, &end);
-    if (text.empty() || end != b + text.size() || !std::isfinite(v))
-        fail("--sweep '" + spec + "': '" + text + "' is not a finite number");
-    return v;
-}
-
-std::vector<std::string> split(const std::string& s, char sep) {
-    std::vector<std::string> out;
-    std::size_t b = 0;
-    while (true) {
-        const std::size_t e = s.find(sep, b);
-        out.push_back(s.substr(b, e == std::string::npos ? std::string::npos : e - b));
-        if (e == std::string::npos) return out;
-        b = e + 1;
-    }
-}
-
-constexpr long long max_sweep_values = 100000;
-
 sweep_spec parse_sweep(const std::string& spec) {
     const std::size_t eq = spec.find('=');
     sweep_spec s;
     if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
-        fail("--sweep '" + spec + "': expected KEY=LO:HI:STEP or KEY=v1,v2,...");
+        fail("--sweep '" + spec + "': expected KEY=START:STEP:STOP or KEY=v1,v2,...");
     s.key = spec.substr(0, eq);
     if (s.key.rfind("earlyexit.", 0) == 0) s.key = s.key.substr(10);
     const std::string rest = spec.substr(eq + 1);
-    if (rest.find(':') != std::string::npos) {
-        const std::vector<std::string> p = split(rest, ':');
-        if (p.size() != 3) fail("--sweep '" + spec + "': a range is LO:HI:STEP");
-        const double lo = parse_number(spec, p[0]), hi = parse_number(spec, p[1]),
-                     step = parse_number(spec, p[2]);
-        if (!(lo <= hi && step > 0))
-            fail("--sweep '" + spec + "': a range needs LO <= HI and STEP > 0");
-        if ((hi - lo) / step >= double(max_sweep_values))
-            fail("--sweep '" + spec + "': more than " + std::to_string(max_sweep_values) +
-                 " values");
-        s.values = earlyexit::sweep_values(lo, hi, step);
-    } else {
-        for (const std::string& v : split(rest, ',')) s.values.push_back(parse_number(spec, v));
-        if (s.values.size() > std::size_t(max_sweep_values))
-            fail("--sweep '" + spec + "': more than " + std::to_string(max_sweep_values) +
-                 " values");
+    const std::string where = "replay: --sweep '" + spec + "': ";
+    const std::vector<std::string> texts =
+        is_range(rest) ? range_values(rest, where) : list_values(rest, where);
+    for (const std::string& t : texts) {
+        double v;
+        if (!parse_real(t, &v)) fail("--sweep '" + spec + "': '" + t + "' is not a finite number");
+        s.values.push_back(v);
     }
     return s;
 }
@@ -499,6 +471,8 @@ int cmd_replay(const args& a) {
         throw spikebar::io_error(run_path +
                                  ": logged with eval.online_exit = true (no outputs after each "
                                  "exit); replay needs a run logged with eval.online_exit = false");
+    // Every table row and the oracle bound report energy: no replay without it.
+    run.require_energy("replay");
     run_config cfg = parse_config(h.config, run_path + "@config", overrides);
     // The log decides how far a sample can run (spikebar eval requires t_max = T too).
     if (cfg.earlyexit.t_max != h.timesteps)

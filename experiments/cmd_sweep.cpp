@@ -103,6 +103,13 @@ std::string mean_sd(double mean, double sd, int lanes) {
     return buf;
 }
 
+// "0.123": pJ as nJ with three decimals.
+std::string nj(double pj) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", pj / 1000);
+    return buf;
+}
+
 // The points table on stdout: the varied values, then the summaries.
 void print_table(const sweep_spec& s, const std::vector<point_summary>& rows) {
     std::vector<std::string> head{"point"};
@@ -127,8 +134,7 @@ void print_table(const sweep_spec& s, const std::vector<point_summary>& rows) {
         c.push_back(buf);
         std::snprintf(buf, sizeof buf, "%.3f", r.mean_timesteps);
         c.push_back(buf);
-        std::snprintf(buf, sizeof buf, "%.3f", r.mean_energy_pj / 1000);
-        c.push_back(buf);
+        c.push_back(r.energy_recorded ? nj(r.mean_energy_pj) : "-");
         cells.push_back(c);
     }
     std::vector<std::size_t> width(head.size());
@@ -311,12 +317,12 @@ int cmd_sweep(const args& a) {
             const point_summary sum = summarize_point({p.index, file, "/"});
             if (bar && bar->is_terminal()) std::fprintf(stderr, "\r\033[K");
             std::printf(
-                "point %zu of %zu%s  %s  accuracy %s %%  timesteps %.3f  %.3f nJ/img  (%.1f s)\n",
+                "point %zu of %zu%s  %s  accuracy %s %%  timesteps %.3f  %s nJ/img  (%.1f s)\n",
                 p.index, s.points.size(),
                 ranks.mpi() ? ("  [rank " + std::to_string(ranks.rank()) + "]").c_str() : "",
                 describe_point(s, p).c_str(),
                 mean_sd(sum.accuracy_mean, sum.accuracy_std, sum.lanes).c_str(), sum.mean_timesteps,
-                sum.mean_energy_pj / 1000,
+                sum.energy_recorded ? nj(sum.mean_energy_pj).c_str() : "-",
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
             std::fflush(stdout);
         }

@@ -40,6 +40,7 @@ struct eval_params {
     std::uint64_t chip_seed = 1;   // crossbar chips: programming and read-noise streams; chip k keyed (chip_seed, k) [1]
     int calibration_samples = 256; // crossbar ADC ranges from the ideal network on the first N training samples, 0 = uncalibrated [samples]
     bool online_exit = false;      // exited samples leave the batch (not simulated further, not logged) [1]
+    bool record_energy = true;     // work counters and energy per read and step; false: accuracy only, faster [1]
     void validate() const;
 };
 

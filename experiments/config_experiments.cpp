@@ -57,7 +57,11 @@ void add_experiments_sections(std::vector<section>& out) {
         .key("online_exit", &eval_params::online_exit, "1",
              "true: a sample leaves the batch at its early exit (the time is saved; later "
              "steps are neither simulated nor logged); false: every sample runs all T steps "
-             "and the exits are computed on the full log");
+             "and the exits are computed on the full log")
+        .key("record_energy", &eval_params::record_energy, "1",
+             "true: count every read's work and compute the energy of every step (read "
+             "energy included); false: skip both (faster; the run file then has no energy or "
+             "counter datasets, and accuracy, exits and shadow errors are the same bits)");
 
     add_section(out, "output", "Where results go.", &run_config::output)
         .key("dir", &output_params::dir, "path", "directory for run files, created when missing");

@@ -248,7 +248,10 @@ bool crossbar_synapse::cached_forward(int c, const snn::layer_spec& l, std::size
     const bool conv = l.kind == snn::layer_kind::conv;
     const int positions = conv ? l.out.h * l.out.w : 1;
     const std::size_t sf = chip_.read_state_floats(c);
+    // Reads made without counters (eval.record_energy = false) skip the read energy's
+    // quadratic form; a counted read cannot reuse them.
     const bool hit = r.valid && r.sample == sample && r.layer == c && r.input.size() == in_size &&
+                     (r.counted || !cnt) &&
                      std::memcmp(r.input.data(), in, in_size * sizeof(float)) == 0;
     if (!hit) {
         thread_local std::vector<float> x;
@@ -256,6 +259,7 @@ bool crossbar_synapse::cached_forward(int c, const snn::layer_spec& l, std::size
         r.input.assign(in, in + in_size);
         r.state.resize(std::size_t(positions) * sf);
         r.counts = {};
+        r.counted = cnt != nullptr;
         if (conv && x.size() < std::size_t(snn::weight_rows(l))) x.resize(snn::weight_rows(l));
         for (int p = 0; p < positions; ++p) {
             const float* xp = in;
@@ -263,7 +267,8 @@ bool crossbar_synapse::cached_forward(int c, const snn::layer_spec& l, std::size
                 im2col_position(l, in, p / l.out.w, p % l.out.w, x.data());
                 xp = x.data();
             }
-            chip_.mvm_noiseless(c, xp, r.state.data() + std::size_t(p) * sf, &r.counts);
+            chip_.mvm_noiseless(c, xp, r.state.data() + std::size_t(p) * sf,
+                                r.counted ? &r.counts : nullptr);
         }
         r.sample = sample;
         r.layer = c;

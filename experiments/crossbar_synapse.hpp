@@ -122,6 +122,7 @@ private:
         std::vector<float> input;  // the layer input the state was made from
         std::vector<float> state;  // [positions][chip.read_state_floats(layer)]
         crossbar::mvm_counts counts;
+        bool counted = false;  // counts hold the reads' work (else they were not counted)
     };
     static constexpr std::size_t cache_slots = 256;  // slot = sample mod 256 [samples]
     bool cached_forward(int c, const snn::layer_spec& l, std::size_t sample, std::uint64_t t,

@@ -15,7 +15,7 @@ mkdir -p out
 # --force: a rerun of the demo replaces its earlier outputs.
 "$bin" eval --config configs/fmnist_snn.ini --model models/fmnist_t4.h5 --out out/demo.h5 --force
 "$bin" eval --config configs/device/demo.ini --model models/fmnist_t4.h5 --out out/demo_chip.h5 --force
-"$bin" replay --run out/demo_chip.h5 --policy confidence --sweep alpha=0.5:0.999:0.001 --lane 0 \
+"$bin" replay --run out/demo_chip.h5 --policy confidence --sweep alpha=0.5:0.001:0.999 --lane 0 \
   --out out/demo_pareto.h5 --csv out/demo_pareto.csv --force
 # A finished sweep is redone; an interrupted one (its work directory left) is resumed.
 rm -f out/demo_sweep.h5

@@ -1,13 +1,14 @@
 #!/usr/bin/python3
 """Figures from spikebar output files (docs/output-format.md), as PNGs.
 
-usage: plot.py FILE... [--out DIR] [--overlay NAME]
+usage: spikebar plot FILE... [--out DIR] [--overlay NAME]   (spikebar runs this script)
 
 A run file (spikebar eval --out) gives
   <stem>_error_growth.png   membrane RMSE and spike mismatch against the ideal shadow
                             network, layer x timestep heat maps (crossbar runs)
   <stem>_energy.png         energy per sample by layer, stacked by component, for all T
-                            steps and up to each sample's early exit
+                            steps and up to each sample's early exit (not for a run with
+                            eval.record_energy = false: a note on stderr instead)
   <stem>_exits.png          accuracy at every fixed T and the early-exit histogram
 A replay file (spikebar replay --out) gives
   <stem>_pareto.png         accuracy against mean timesteps and mean energy, with the
@@ -20,19 +21,27 @@ the first file), labelled by file name, to compare hardware levels or models:
                             over lanes)
   run files with a shadow   membrane RMSE against the ideal network over timesteps, one
                             panel per lif layer (mean and std over chips): error growth
-Run with Debian's python3 (numpy, h5py, matplotlib from apt).
+Run with Debian's python3 (numpy, h5py, matplotlib from apt). Every error is one line on
+stderr, "spikebar plot: ...", like the binary's own, and exit code 2.
 """
 import argparse
 import os
 import sys
 
-import h5py
-import numpy as np
+PREFIX = "spikebar plot: "
 
-import matplotlib
+try:
+    import h5py
+    import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: E402
+except ImportError as e:
+    print(f"{PREFIX}{sys.executable} lacks {e.name} (apt install python3-h5py python3-matplotlib)",
+          file=sys.stderr)
+    sys.exit(2)
 
 
 def text(v):
@@ -98,6 +107,9 @@ def plot_run(f, stem):
         ax[1].legend(fontsize=8)
         fig.suptitle(title, fontsize=9)
         out.append(save(fig, stem + "_energy.png"))
+    elif not int(f.attrs.get("energy_recorded", 1)):
+        print(f"{PREFIX}{f.filename}: no energy figure, the run recorded no energy "
+              "(eval.record_energy = false)", file=sys.stderr)
     acc = f["/summary/accuracy_by_timestep"][...]  # [C, T]
     hist = f["/summary/exit_histogram"][...].sum(axis=0)
     fig, ax = plt.subplots(1, 2, figsize=(10, 3.6))
@@ -272,7 +284,7 @@ def plot_sweep(f, stem):
 
 
 class BadInput(Exception):
-    """A file plot.py cannot draw: one line for stderr, exit code 2."""
+    """Input spikebar plot cannot draw: one line for stderr after PREFIX, exit code 2."""
 
 
 def open_spikebar(path):
@@ -280,7 +292,7 @@ def open_spikebar(path):
     try:
         f = h5py.File(path, "r")
     except OSError as e:
-        raise BadInput(f"plot.py: {path}: cannot open as HDF5 ({e})")
+        raise BadInput(f"{path}: cannot open as HDF5 ({e})")
     return f, text(f.attrs.get("format", ""))
 
 
@@ -292,10 +304,10 @@ def overlay(paths, out, name):
             f, kind = open_spikebar(path)
             opened.append((os.path.splitext(os.path.basename(path))[0], f))
             if kind != "spikebar-replay" and not (kind == "spikebar-run" and "shadow" in f):
-                raise BadInput(f"plot.py: {path}: --overlay takes replay files, or run files of "
+                raise BadInput(f"{path}: --overlay takes replay files, or run files of "
                                "crossbar runs (with /shadow)")
             if kind != text(opened[0][1].attrs["format"]):
-                raise BadInput(f"plot.py: {path}: --overlay takes files of one kind ({path} is a "
+                raise BadInput(f"{path}: --overlay takes files of one kind ({path} is a "
                                f"{kind} file, {paths[0]} is not)")
         out_dir = out or os.path.dirname(os.path.abspath(paths[0]))
         os.makedirs(out_dir, exist_ok=True)
@@ -312,29 +324,43 @@ def plot_file(path, out):
     with f:
         draw = {"spikebar-run": plot_run, "spikebar-replay": plot_replay, "spikebar-sweep": plot_sweep}.get(kind)
         if draw is None:
-            raise BadInput(f"plot.py: {path}: not a spikebar run, replay or sweep file "
+            raise BadInput(f"{path}: not a spikebar run, replay or sweep file "
                            f"(root attribute format = '{kind}')")
         out_dir = out or os.path.dirname(os.path.abspath(path))
         os.makedirs(out_dir, exist_ok=True)
         draw(f, os.path.join(out_dir, os.path.splitext(os.path.basename(path))[0]))
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a bad command line is one BadInput line, not usage text and "prog: error"."""
+
+    def error(self, message):
+        raise BadInput(f"{message} (see spikebar plot --help)")
+
+
 def main(argv):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = OneLineParser(prog="spikebar plot", description=__doc__.splitlines()[0])
     ap.add_argument("files", nargs="+")
     ap.add_argument("--out", default=None, help="directory for the PNGs (default: beside each file)")
     ap.add_argument("--overlay", default=None, metavar="NAME",
                     help="the files (replay files, or crossbar run files) in one figure, NAME.png")
-    a = ap.parse_args(argv)
     try:
+        a = ap.parse_args(argv)
         if a.overlay:
             overlay(a.files, a.out, a.overlay)
         else:
             for path in a.files:
                 plot_file(path, a.out)
     except BadInput as e:
-        print(e, file=sys.stderr)
+        print(f"{PREFIX}{e}", file=sys.stderr)
         return 2
+    except OSError as e:  # an output directory or PNG that cannot be written, as io_error
+        print(f"{PREFIX}{e.filename}: {e.strerror}" if e.filename else f"{PREFIX}{e}",
+              file=sys.stderr)
+        return 2
+    except Exception as e:  # a bug or a malformed file: one line still, as the binary's
+        print(f"{PREFIX}internal error: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -81,16 +81,21 @@ evaluation run_evaluation(const run_config& given, const std::string& model_path
     const energy_model em(m, cfg.energy, xbar, cfg.adc.bits, cfg.crossbar.dac_bits,
                           cfg.earlyexit.kind(), policy_macs);
 
-    // Lanes: the ideal synapse with op counters, or C chips with work counters.
+    // Lanes: the ideal synapse with op counters, or C chips with work counters; without
+    // eval.record_energy neither counts (the counters feed only the energy model: spike
+    // counts, exits and shadow errors come from the engines).
+    const bool energy = cfg.eval.record_energy;
     std::vector<std::unique_ptr<crossbar_synapse>> chips;
     std::unique_ptr<counting_synapse> counted_ideal;
     std::vector<eval_lane> lanes;
     std::vector<double> chip_build_s;
     std::size_t calibration_samples = 0;
     double calibration_s = 0;
-    if (!xbar) {
+    if (!xbar && energy) {
         counted_ideal = std::make_unique<counting_synapse>(m, ideal);
         lanes.push_back({counted_ideal.get(), nullptr, counted_ideal.get()});
+    } else if (!xbar) {
+        lanes.push_back({&ideal});
     } else {
         const crossbar::chip_params cp{cfg.crossbar, cfg.device, cfg.wires, cfg.adc};
         std::vector<crossbar_synapse*> chip_ptrs;
@@ -100,7 +105,7 @@ evaluation run_evaluation(const run_config& given, const std::string& model_path
                 std::make_unique<crossbar_synapse>(m, cp, cfg.eval.chip_seed, std::uint64_t(k)));
             chip_build_s.push_back(seconds_since(t0));
             chip_ptrs.push_back(chips.back().get());
-            lanes.push_back({chips.back().get(), chips.back().get(), nullptr});
+            lanes.push_back({chips.back().get(), energy ? chips.back().get() : nullptr, nullptr});
         }
         if (cfg.eval.calibration_samples > 0) {
             const auto t0 = std::chrono::steady_clock::now();
@@ -131,8 +136,9 @@ evaluation run_evaluation(const run_config& given, const std::string& model_path
         h.lif_layers = static_cast<int>(
             std::count_if(m.arch.layers.begin(), m.arch.layers.end(),
                           [](const snn::layer_spec& l) { return l.kind == snn::layer_kind::lif; }));
-        h.weighted_layers = em.weighted_layers();
-        h.energy_rows = em.row_names();
+        h.weighted_layers = energy ? em.weighted_layers() : 0;
+        if (energy) h.energy_rows = em.row_names();
+        h.energy_recorded = energy;
         for (std::size_t i = 0; i < test.size(); ++i) h.index.push_back(i);
         h.labels.assign(test.labels.begin(), test.labels.end());
         h.policy_t = policy_t;
@@ -148,7 +154,7 @@ evaluation run_evaluation(const run_config& given, const std::string& model_path
     opt.policy = policy.get();
     opt.policy_state = policy_t.empty() ? nullptr : policy_t.data();
     opt.online_exit = cfg.eval.online_exit;
-    opt.energy = &em;
+    opt.energy = energy ? &em : nullptr;
     opt.shadow = xbar ? &ideal : nullptr;
     opt.keep_records = false;
     if (progress) opt.on_batch = [&](std::size_t done) { progress(done, test.size()); };

@@ -1,7 +1,8 @@
 // One evaluation exactly as `spikebar eval` runs it, from a loaded config: the model on the
 // test set, ideal or on crossbar.chips chips (calibrated, with the ideal shadow network),
-// early exit under [earlyexit] (SEENN-II's policy net included), energy under [energy],
-// and the run file (docs/output-format.md) when out_path is given. The CLI and the sweep
+// early exit under [earlyexit] (SEENN-II's policy net included), energy under [energy]
+// (with eval.record_energy = false no work counter and no energy: every other result is
+// the same bits), and the run file (docs/output-format.md) when out_path is given. The CLI and the sweep
 // runner both call it. Bad input (model, config against model, dataset) throws io_error or
 // config_error before any file is created.
 #pragma once

@@ -80,11 +80,11 @@ run_writer::run_writer(const std::string& path, const run_header& header)
     p.K = hsize_t(header.classes);
     p.S = hsize_t(header.lif_layers);
     p.W = hsize_t(header.weighted_layers);
-    p.energy = !header.energy_rows.empty();
+    p.energy = header.energy_recorded && !header.energy_rows.empty();
     p.R = hsize_t(header.energy_rows.size());
     p.P = energy_components;
-    p.mvm = header.crossbar && p.W > 0;
-    p.ops = !header.crossbar && p.W > 0;
+    p.mvm = header.energy_recorded && header.crossbar && p.W > 0;
+    p.ops = header.energy_recorded && !header.crossbar && p.W > 0;
     const h5::file& f = *p.f;
 
     h5::write_uint64s(f, "/samples/index", {p.N}, header.index.data());
@@ -96,7 +96,7 @@ run_writer::run_writer(const std::string& path, const run_header& header)
     p.add("/samples/exit_t", H5T_STD_U8LE, {});
     p.add("/samples/prediction", H5T_STD_U8LE, {});
     p.add("/samples/correct", H5T_STD_U8LE, {});
-    p.add("/samples/energy_pj", H5T_IEEE_F64LE, {});
+    if (header.energy_recorded) p.add("/samples/energy_pj", H5T_IEEE_F64LE, {});
     p.add("/samples/prediction_by_timestep", H5T_STD_U8LE, {p.T});
     p.add("/timesteps/logits", H5T_IEEE_F32LE, {p.T, p.K});
     p.add("/timesteps/spike_count", H5T_STD_U32LE, {p.T, p.S});
@@ -137,7 +137,8 @@ void run_writer::write(int lane, const sample_records& r) {
     p.put("/samples/exit_t", H5T_NATIVE_UINT8, lane, first, n, {}, r.exit_t);
     p.put("/samples/prediction", H5T_NATIVE_UINT8, lane, first, n, {}, r.exit_prediction);
     p.put("/samples/correct", H5T_NATIVE_UINT8, lane, first, n, {}, correct);
-    p.put("/samples/energy_pj", H5T_NATIVE_DOUBLE, lane, first, n, {}, r.exit_energy);
+    if (p.h.energy_recorded)
+        p.put("/samples/energy_pj", H5T_NATIVE_DOUBLE, lane, first, n, {}, r.exit_energy);
     p.put("/samples/prediction_by_timestep", H5T_NATIVE_UINT8, lane, first, n, {p.T},
           r.predictions);
     p.put("/timesteps/logits", H5T_NATIVE_FLOAT, lane, first, n, {p.T, p.K}, r.logits);
@@ -202,6 +203,7 @@ void run_writer::finish(const std::vector<eval_result>& results,
     h5::write_attr(f, "/", "start_time", p.start_time);
     h5::write_attr(f, "/", "end_time", utc_now());
     h5::write_attr(f, "/", "host_threads", std::int64_t(h.host_threads));
+    h5::write_attr(f, "/", "energy_recorded", std::int64_t(h.energy_recorded));
 
     std::vector<double> acc_t(C * T), acc(C), mean_t(C), mean_e(C), fixed_mean(T, 0.0);
     std::vector<std::uint64_t> hist(C * T);
@@ -223,12 +225,12 @@ void run_writer::finish(const std::vector<eval_result>& results,
     };
     h5::write_attr(f, "/", "accuracy", mean(acc));
     h5::write_attr(f, "/", "mean_timesteps", mean(mean_t));
-    h5::write_attr(f, "/", "mean_energy_pj", mean(mean_e));
+    if (h.energy_recorded) h5::write_attr(f, "/", "mean_energy_pj", mean(mean_e));
     h5::write_attr(f, "/", "accuracy_fixed_t", fixed_mean);
     h5::write_doubles(f, "/summary/accuracy_by_timestep", {C, T}, acc_t.data());
     h5::write_doubles(f, "/summary/accuracy", {C}, acc.data());
     h5::write_doubles(f, "/summary/mean_timesteps", {C}, mean_t.data());
-    h5::write_doubles(f, "/summary/mean_energy_pj", {C}, mean_e.data());
+    if (h.energy_recorded) h5::write_doubles(f, "/summary/mean_energy_pj", {C}, mean_e.data());
     h5::write_uint64s(f, "/summary/exit_histogram", {C, T}, hist.data());
     if (!results.empty() && !results.front().membrane_rmse.empty()) {
         std::vector<double> rmse, mism;

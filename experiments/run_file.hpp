@@ -24,6 +24,9 @@ struct run_header {
     int timesteps = 0, classes = 0, lif_layers = 0;
     int weighted_layers = 0;     // W of the counters; 0: no counter datasets
     std::vector<std::string> energy_rows;  // W + 1 names, empty: no energy datasets
+    // false (eval.record_energy = false): no energy and no counter dataset at all, not even
+    // /samples/energy_pj and the energy summaries; the root attribute energy_recorded = 0.
+    bool energy_recorded = true;
     std::vector<std::uint64_t> index;      // [N] dataset index
     std::vector<std::uint8_t> labels;      // [N]
     std::vector<std::int32_t> policy_t;    // [N] SEENN-II chosen steps, or empty

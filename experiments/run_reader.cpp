@@ -82,6 +82,12 @@ int positive_attr(const h5::file& f, const char* name, std::int64_t max) {
     return static_cast<int>(v);
 }
 
+bool has_root_attr(const h5::file& f, const char* name) {
+    const h5::quiet q;
+    const h5::id root(H5Oopen(f.h.get(), "/", H5P_DEFAULT), H5Oclose);
+    return H5Aexists(root.get(), name) > 0;
+}
+
 std::string optional_string(const h5::file& f, const char* name) {
     const h5::quiet q;
     const h5::id root(H5Oopen(f.h.get(), "/", H5P_DEFAULT), H5Oclose);
@@ -167,6 +173,13 @@ run_reader::run_reader(const std::string& path) : f_(h5::file::open_read(path)) 
     h_.samples = positive_attr(f_, "samples", std::int64_t{1} << 30);
     h_.timesteps = positive_attr(f_, "timesteps", 255);  // exit steps are uint8
     h_.classes = positive_attr(f_, "classes", 256);      // predictions are uint8
+    // Files written before the attribute existed always recorded energy.
+    if (has_root_attr(f_, "energy_recorded")) {
+        const std::int64_t e = h5::read_attr_int(f_, "/", "energy_recorded");
+        if (e != 0 && e != 1)
+            fail(path, "/@energy_recorded = " + std::to_string(e) + ", expected 0 or 1");
+        h_.energy_recorded = e == 1;
+    }
 
     const hsize_t C = h_.lanes, N = h_.samples, T = h_.timesteps, K = h_.classes;
     check_dataset(f_, {"/samples/index", kind::integer, "uint64", "[N]", {N}});
@@ -174,9 +187,30 @@ run_reader::run_reader(const std::string& path) : f_(h5::file::open_read(path)) 
     check_dataset(f_, {"/samples/exit_t", kind::integer, "uint8", "[C, N]", {C, N}});
     check_dataset(f_, {"/samples/prediction", kind::integer, "uint8", "[C, N]", {C, N}});
     check_dataset(f_, {"/samples/correct", kind::integer, "uint8", "[C, N]", {C, N}});
-    check_dataset(f_, {"/samples/energy_pj", kind::floating, "float64", "[C, N]", {C, N}});
     check_dataset(f_,
                   {"/timesteps/logits", kind::floating, "float32", "[C, N, T, K]", {C, N, T, K}});
+    if (h_.energy_recorded) check_energy();
+
+    h_.index.resize(N);
+    read_block(f_, "/samples/index", {0}, {N}, H5T_NATIVE_UINT64, h_.index.data());
+    h_.labels.resize(N);
+    read_block(f_, "/samples/label", {0}, {N}, H5T_NATIVE_UINT8, h_.labels.data());
+    for (hsize_t i = 0; i < N; ++i)
+        if (h_.labels[i] >= K)
+            fail(path, "/samples/label[" + std::to_string(i) +
+                           "] = " + std::to_string(h_.labels[i]) + ", expected a class in 0.." +
+                           std::to_string(K - 1));
+    if (h5::exists(f_, "/samples/policy_t")) {
+        check_dataset(f_, {"/samples/policy_t", kind::integer, "uint8", "[N]", {N}});
+        h_.policy_t.resize(N);
+        read_block(f_, "/samples/policy_t", {0}, {N}, H5T_NATIVE_UINT8, h_.policy_t.data());
+    }
+}
+
+void run_reader::check_energy() {
+    const std::string& path = h_.path;
+    const hsize_t C = h_.lanes, N = h_.samples, T = h_.timesteps;
+    check_dataset(f_, {"/samples/energy_pj", kind::floating, "float64", "[C, N]", {C, N}});
     check_dataset(f_,
                   {"/timesteps/energy_step_pj", kind::floating, "float64", "[C, N, T]", {C, N, T}});
     // W + 1 and P come from the energy dataset; its attributes must name every row and
@@ -198,21 +232,12 @@ run_reader::run_reader(const std::string& path) : f_(h5::file::open_read(path)) 
     if (h_.components.size() != eshape[4])
         fail(path, "/timesteps/energy_pj@components names " + std::to_string(h_.components.size()) +
                        " components, the dataset has P = " + std::to_string(eshape[4]));
+}
 
-    h_.index.resize(N);
-    read_block(f_, "/samples/index", {0}, {N}, H5T_NATIVE_UINT64, h_.index.data());
-    h_.labels.resize(N);
-    read_block(f_, "/samples/label", {0}, {N}, H5T_NATIVE_UINT8, h_.labels.data());
-    for (hsize_t i = 0; i < N; ++i)
-        if (h_.labels[i] >= K)
-            fail(path, "/samples/label[" + std::to_string(i) +
-                           "] = " + std::to_string(h_.labels[i]) + ", expected a class in 0.." +
-                           std::to_string(K - 1));
-    if (h5::exists(f_, "/samples/policy_t")) {
-        check_dataset(f_, {"/samples/policy_t", kind::integer, "uint8", "[N]", {N}});
-        h_.policy_t.resize(N);
-        read_block(f_, "/samples/policy_t", {0}, {N}, H5T_NATIVE_UINT8, h_.policy_t.data());
-    }
+void run_reader::require_energy(const std::string& who) const {
+    if (!h_.energy_recorded)
+        fail(h_.path, "written with eval.record_energy = false, so it holds no energy; " + who +
+                          " needs a run written with eval.record_energy = true");
 }
 
 void run_reader::check_lane(int c) const {
@@ -233,6 +258,7 @@ lane_log run_reader::read_lane(int c) const {
     l.logits.resize(product({N, T, K}));
     read_block(f_, "/timesteps/logits", {lane, 0, 0, 0}, {1, N, T, K}, H5T_NATIVE_FLOAT,
                l.logits.data());
+    require_energy("replay");
     l.energy_step_pj = read_energy_step(c);
     l.energy_cum_pj.resize(l.energy_step_pj.size());
     for (hsize_t i = 0; i < N; ++i)
@@ -244,6 +270,7 @@ lane_log run_reader::read_lane(int c) const {
 
 std::vector<double> run_reader::read_energy_step(int c) const {
     check_lane(c);
+    require_energy("reading /timesteps/energy_step_pj");
     const hsize_t N = h_.samples, T = h_.timesteps;
     std::vector<double> e(product({N, T}));
     read_block(f_, "/timesteps/energy_step_pj", {hsize_t(c), 0, 0}, {1, N, T}, H5T_NATIVE_DOUBLE,
@@ -258,16 +285,20 @@ lane_samples run_reader::read_samples(int c) const {
     s.exit_t.resize(N);
     s.prediction.resize(N);
     s.correct.resize(N);
-    s.energy_pj.resize(N);
     const hsize_t lane = hsize_t(c);
     read_block(f_, "/samples/exit_t", {lane, 0}, {1, N}, H5T_NATIVE_UINT8, s.exit_t.data());
     read_block(f_, "/samples/prediction", {lane, 0}, {1, N}, H5T_NATIVE_UINT8, s.prediction.data());
     read_block(f_, "/samples/correct", {lane, 0}, {1, N}, H5T_NATIVE_UINT8, s.correct.data());
-    read_block(f_, "/samples/energy_pj", {lane, 0}, {1, N}, H5T_NATIVE_DOUBLE, s.energy_pj.data());
+    if (h_.energy_recorded) {
+        s.energy_pj.resize(N);
+        read_block(f_, "/samples/energy_pj", {lane, 0}, {1, N}, H5T_NATIVE_DOUBLE,
+                   s.energy_pj.data());
+    }
     return s;
 }
 
 std::vector<double> run_reader::read_energy(int c, int first, int count) const {
+    require_energy("reading /timesteps/energy_pj");
     const hsize_t C = h_.lanes, N = h_.samples, T = h_.timesteps;
     if (c < 0 || hsize_t(c) >= C || first < 0 || count < 0 || hsize_t(first) + count > N)
         fail(h_.path, "/timesteps/energy_pj: lane " + std::to_string(c) + ", samples " +

@@ -8,6 +8,8 @@
 //   run.h5: /timesteps/logits has shape [2, 5, 4], expected [C, N, T, K] = [2, 5, 4, 10]
 // The per-timestep data is then read one lane at a time (lane c is the hyperslab [c, ...]),
 // so memory holds one lane, not the whole run. The labels and indices are read at open.
+// A run written with eval.record_energy = false (root attribute energy_recorded = 0) has no
+// energy datasets: it opens, and every read of energy throws io_error (require_energy).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -26,13 +28,15 @@ struct run_file_header {
     std::string config;                   // the effective INI config of the run
     std::string hardware;                 // "ideal" or "crossbar"
     std::string policy;                   // earlyexit.policy of the run
+    bool energy_recorded = true;          // /@energy_recorded (absent: 1); false: no energy
     bool online_exit = false;             // exited samples were not simulated further
     int lanes = 0;                        // C
     int samples = 0;                      // N
     int timesteps = 0;                    // T
     int classes = 0;                      // K
-    std::vector<std::string> rows;        // W + 1 energy rows: weighted layers, then control
-    std::vector<std::string> components;  // P energy components
+    std::vector<std::string> rows;        // W + 1 energy rows: weighted layers, then control;
+                                          // empty without energy
+    std::vector<std::string> components;  // P energy components; empty without energy
     std::vector<std::uint64_t> index;     // [N] dataset index of each sample
     std::vector<std::uint8_t> labels;     // [N] true class
     std::vector<std::uint8_t> policy_t;   // [N] SEENN-II's chosen steps; empty when absent
@@ -43,7 +47,7 @@ struct lane_samples {
     std::vector<std::uint8_t> exit_t;      // [N] exit step in 1..T [timesteps]
     std::vector<std::uint8_t> prediction;  // [N]
     std::vector<std::uint8_t> correct;     // [N]
-    std::vector<double> energy_pj;         // [N] E at the exit step [pJ]
+    std::vector<double> energy_pj;         // [N] E at the exit step [pJ]; empty without energy
 };
 
 // The per-timestep log of one lane, ready for earlyexit::replay.
@@ -65,18 +69,23 @@ public:
 
     const run_file_header& header() const { return h_; }
 
-    // Lane c in [0, C): O_t, per-step and cumulative energy, labels.
+    // io_error unless the run recorded energy: "PATH: written with eval.record_energy =
+    // false, so it holds no energy; WHO needs a run written with eval.record_energy = true".
+    void require_energy(const std::string& who) const;
+
+    // Lane c in [0, C): O_t, per-step and cumulative energy, labels (require_energy).
     lane_log read_lane(int c) const;
-    // Lane c's /timesteps/energy_step_pj, e_t [N x T] [pJ].
+    // Lane c's /timesteps/energy_step_pj, e_t [N x T] [pJ] (require_energy).
     std::vector<double> read_energy_step(int c) const;
     // Lane c's /samples/{exit_t, prediction, correct, energy_pj}.
     lane_samples read_samples(int c) const;
     // /timesteps/energy_pj of lane c, samples [first, first + count):
-    // [count x T x (W+1) x P] row-major [pJ].
+    // [count x T x (W+1) x P] row-major [pJ] (require_energy).
     std::vector<double> read_energy(int c, int first, int count) const;
 
 private:
     void check_lane(int c) const;  // io_error unless c in [0, C)
+    void check_energy();           // the energy datasets; sets rows and components
     h5::file f_;
     run_file_header h_;
 };

@@ -1,8 +1,6 @@
 // Expansion and validation of a sweep's [sweep] section (see sweep.hpp).
 #include "experiments/sweep.hpp"
 
-#include <charconv>
-#include <cmath>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -14,13 +12,13 @@
 #include "experiments/config_model.hpp"
 #include "experiments/dataset_io.hpp"
 #include "experiments/seenn2_net.hpp"
+#include "experiments/value_range.hpp"
 #include "snn/model_io.hpp"
 
 namespace experiments {
 
 namespace {
 
-constexpr std::size_t max_values = 100000;  // per range: beyond that a typo is likelier
 constexpr std::size_t max_points = 1000000;
 
 using spikebar::trim;
@@ -34,22 +32,6 @@ std::vector<std::string> split(const std::string& s, char sep) {
         if (e == std::string::npos) return out;
         b = e + 1;
     }
-}
-
-bool parse_double(const std::string& t, double* v) {
-    const char* b = t.data();
-    const char* e = b + t.size();
-    if (b != e && *b == '+') ++b;
-    const auto r = std::from_chars(b, e, *v);
-    return r.ec == std::errc() && r.ptr == e && b != e && std::isfinite(*v);
-}
-
-bool parse_int(const std::string& t, long long* v) {
-    const char* b = t.data();
-    const char* e = b + t.size();
-    if (b != e && *b == '+') ++b;
-    const auto r = std::from_chars(b, e, *v);
-    return r.ec == std::errc() && r.ptr == e && b != e;
 }
 
 const config_key_info* find_key(const std::vector<config_key_info>& keys, const std::string& name) {
@@ -122,53 +104,9 @@ std::string inert_in_sweep(const std::string& key) {
 std::vector<std::string> expand_sweep_values(const std::string& key, const std::string& text,
                                              const std::string& prefix) {
     const std::string where = prefix + key + " = " + (text.empty() ? "''" : text) + ": ";
-    const bool range = text.find(':') != std::string::npos && text.find(',') == std::string::npos;
     const auto keys = config_keys();
-    const auto info = find_key(keys, key);
-    std::vector<std::string> out;
-    if (range && numeric(info)) {
-        const auto parts = split(text, ':');
-        if (parts.size() != 3)
-            throw spikebar::config_error(where + "expected a range start:step:stop");
-        long long ia, is, ib;
-        if (parse_int(parts[0], &ia) && parse_int(parts[1], &is) && parse_int(parts[2], &ib)) {
-            // Whole numbers: exact, whatever their size.
-            if (is == 0) throw spikebar::config_error(where + "the step must not be 0");
-            if (ib != ia && (ib > ia) != (is > 0))
-                throw spikebar::config_error(where + "the step leads away from stop");
-            const unsigned long long n = (ib - ia) / is + 1;
-            if (n > max_values)
-                throw spikebar::config_error(where + "more than " + std::to_string(max_values) +
-                                             " values");
-            for (unsigned long long i = 0; i < n; ++i)
-                out.push_back(std::to_string(ia + static_cast<long long>(i) * is));
-            return out;
-        }
-        double a, s, b;
-        if (!parse_double(parts[0], &a) || !parse_double(parts[1], &s) ||
-            !parse_double(parts[2], &b))
-            throw spikebar::config_error(where + "expected a range start:step:stop of numbers");
-        if (s == 0) throw spikebar::config_error(where + "the step must not be 0");
-        const double steps = (b - a) / s;
-        if (steps < -1e-9) throw spikebar::config_error(where + "the step leads away from stop");
-        if (steps + 1 > double(max_values))
-            throw spikebar::config_error(where + "more than " + std::to_string(max_values) +
-                                         " values");
-        const auto n = static_cast<std::size_t>(std::floor(steps + 1e-9)) + 1;
-        for (std::size_t i = 0; i < n; ++i) {
-            char buf[64];
-            double v = a + double(i) * s;
-            if (std::fabs(v) < 1e-9 * std::fabs(s)) v = 0;  // 0.3 - 3 * 0.1 is 0, not 5.6e-17
-            std::snprintf(buf, sizeof buf, "%.12g", v);
-            out.push_back(buf);
-        }
-        return out;
-    }
-    for (const auto& v : split(text, ',')) {
-        if (v.empty()) throw spikebar::config_error(where + "empty value in the list");
-        out.push_back(v);
-    }
-    return out;
+    if (is_range(text) && numeric(find_key(keys, key))) return range_values(text, where);
+    return list_values(text, where);
 }
 
 sweep_spec plan_sweep(const std::string& text, const std::string& source,

@@ -5,9 +5,10 @@
 //
 // [sweep] lines, one per varied key:
 //   wires.r_row_ohm = 0, 1, 2.5, 5      a list (values cannot contain ',')
-//   device.d2d_sigma = 0:0.05:0.3       a range start:step:stop: start + i * step for
-//                                       i = 0, 1, ... while within stop + 1e-9 * |step|,
-//                                       each printed with 12 significant digits (0.3, not
+//   device.d2d_sigma = 0:0.05:0.3       a range start:step:stop (value_range.hpp, the
+//                                       grammar of replay --sweep too): start + i * step
+//                                       while within stop + 1e-9 * |step|, each printed
+//                                       with 12 significant digits (0.3, not
 //                                       0.30000000000000004); a negative step counts down
 //   model = models/a.h5, models/b.h5    the model file of each point (instead of --model)
 //   zip = model, earlyexit.t_max        keys that vary together, row by row; their lists
@@ -54,7 +55,8 @@ struct sweep_spec {
 sweep_spec plan_sweep(const std::string& text, const std::string& source,
                       const std::vector<std::string>& overrides, const std::string& model);
 
-// The value texts of one [sweep] line: a comma-separated list or a range start:step:stop.
+// The value texts of one [sweep] line: a comma-separated list or, for a numeric key, a range
+// start:step:stop (value_range.hpp).
 // Throws config_error("<prefix><key> = <text>: <what is wrong>").
 std::vector<std::string> expand_sweep_values(const std::string& key, const std::string& text,
                                              const std::string& prefix);

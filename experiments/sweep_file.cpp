@@ -161,9 +161,15 @@ point_summary summarize_point(const point_source& src) {
     std::vector<hsize_t> dims;
     const auto acc = read_doubles(f, child(src.object, "summary/accuracy"));
     const auto steps = read_doubles(f, child(src.object, "summary/mean_timesteps"));
-    const auto energy = read_doubles(f, child(src.object, "summary/mean_energy_pj"));
     const auto fixed = read_doubles(f, child(src.object, "summary/accuracy_by_timestep"), &dims);
     const std::size_t C = acc.size();
+    // A run without energy (eval.record_energy = false) claims none: NaN in the table.
+    const std::vector<std::string> attrs = h5::attr_names(f, src.object);
+    p.energy_recorded = std::find(attrs.begin(), attrs.end(), "energy_recorded") == attrs.end() ||
+                        h5::read_attr_int(f, src.object, "energy_recorded") != 0;
+    const auto energy = p.energy_recorded
+                            ? read_doubles(f, child(src.object, "summary/mean_energy_pj"))
+                            : std::vector<double>(C, std::numeric_limits<double>::quiet_NaN());
     if (C == 0 || steps.size() != C || energy.size() != C || dims.size() != 2 || dims[0] != C)
         fail(src.file, child(src.object, "summary") + ": lane counts disagree");
     p.lanes = int(C);

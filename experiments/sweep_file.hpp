@@ -40,7 +40,9 @@ struct point_summary {
     int lanes = 0, timesteps = 0;
     std::size_t samples = 0;
     double accuracy_mean = 0, accuracy_std = 0, ci95_low = 0, ci95_high = 0;
-    double mean_timesteps = 0, mean_energy_pj = 0;
+    double mean_timesteps = 0;
+    double mean_energy_pj = 0;  // NaN for a run without energy (eval.record_energy = false)
+    bool energy_recorded = true;
     std::vector<double> accuracy_fixed_t;  // [T] mean over chips
 };
 

@@ -1,7 +1,7 @@
 // spikebar replay, run in-process on run files built by hand (run_fixture.hpp). References:
 // the exits, accuracies, energies and oracle bounds of run_fixture::hand_built_run worked out
 // by hand in its comment; the run's own /samples/* (a replay of the logged policy must give
-// them bit for bit, docs/output-format.md); earlyexit::sweep_values for ranges; the exact
+// them bit for bit, docs/output-format.md); range values written out by hand; the exact
 // messages of docs/replay.md.
 #include <doctest/doctest.h>
 
@@ -115,15 +115,15 @@ TEST_CASE("a confidence sweep: hand-worked rows, Pareto flags, ties all optimal"
     CHECK(read_uint8s(out, "/samples/exit_t").empty());
 }
 
-TEST_CASE("sweep values parse as lists and as LO:HI:STEP ranges") {
+TEST_CASE("sweep values parse as lists and as start:step:stop ranges, as in [sweep]") {
     const run_fixture::temp_dir dir("replay_values");
     const std::string run = dir / "run.h5", out = dir / "p.h5";
     run_fixture::write_run(run, run_fixture::hand_built_run());
-    replay({"--run", run, "--sweep=alpha=0.1:0.5:0.1", "--out", out});
-    CHECK(read_doubles(out, "/pareto/threshold") == earlyexit::sweep_values(0.1, 0.5, 0.1));
-    CHECK(read_doubles(out, "/pareto/threshold").size() == 5u);
+    // Printed short, as a [sweep] point would set them: 0.3, not 0.1 + 2 * 0.1.
+    replay({"--run", run, "--sweep=alpha=0.1:0.1:0.5", "--out", out});
+    CHECK(read_doubles(out, "/pareto/threshold") == std::vector<double>{0.1, 0.2, 0.3, 0.4, 0.5});
     // The fixed policy over its whole range is the fixed-T table.
-    replay({"--run", run, "--policy", "fixed", "--sweep", "earlyexit.fixed_t=1:4:1", "--out", out});
+    replay({"--run", run, "--policy", "fixed", "--sweep", "earlyexit.fixed_t=1:1:4", "--out", out});
     CHECK(read_doubles(out, "/pareto/threshold") == std::vector<double>{1, 2, 3, 4});
     CHECK(read_doubles(out, "/pareto/accuracy") == read_doubles(out, "/fixed_t/accuracy"));
     CHECK(read_doubles(out, "/pareto/mean_energy_pj") ==
@@ -140,17 +140,24 @@ TEST_CASE("bad --sweep and flags give exact one-line config errors") {
     const auto sweep = [&](const std::string& s, const std::string& policy = "confidence") {
         return error_of<E>({"--run", run, "--policy", policy, "--sweep", s});
     };
-    CHECK(sweep("alpha") == "replay: --sweep 'alpha': expected KEY=LO:HI:STEP or KEY=v1,v2,...");
-    CHECK(sweep("=0.5") == "replay: --sweep '=0.5': expected KEY=LO:HI:STEP or KEY=v1,v2,...");
+    CHECK(sweep("alpha") ==
+          "replay: --sweep 'alpha': expected KEY=START:STEP:STOP or KEY=v1,v2,...");
+    CHECK(sweep("=0.5") == "replay: --sweep '=0.5': expected KEY=START:STEP:STOP or KEY=v1,v2,...");
     CHECK(sweep("alpha=0.5,abc") ==
           "replay: --sweep 'alpha=0.5,abc': 'abc' is not a finite number");
-    CHECK(sweep("alpha=0.5,,0.9") == "replay: --sweep 'alpha=0.5,,0.9': '' is not a finite number");
-    CHECK(sweep("alpha=0.1:0.5") == "replay: --sweep 'alpha=0.1:0.5': a range is LO:HI:STEP");
+    CHECK(sweep("alpha=0.5,,0.9") == "replay: --sweep 'alpha=0.5,,0.9': empty value in the list");
+    CHECK(sweep("alpha=0.1:0.5") ==
+          "replay: --sweep 'alpha=0.1:0.5': expected a range start:step:stop");
     CHECK(sweep("alpha=0.5:0.1:0.1") ==
-          "replay: --sweep 'alpha=0.5:0.1:0.1': a range needs LO <= HI and STEP > 0");
-    CHECK(sweep("alpha=0.1:0.5:0") ==
-          "replay: --sweep 'alpha=0.1:0.5:0': a range needs LO <= HI and STEP > 0");
-    CHECK(sweep("alpha=0:1:1e-9") == "replay: --sweep 'alpha=0:1:1e-9': more than 100000 values");
+          "replay: --sweep 'alpha=0.5:0.1:0.1': the step leads away from stop");
+    CHECK(sweep("alpha=0.1:0:0.5") == "replay: --sweep 'alpha=0.1:0:0.5': the step must not be 0");
+    CHECK(sweep("alpha=0:1e-9:1") == "replay: --sweep 'alpha=0:1e-9:1': more than 100000 values");
+    // The former order LO:HI:STEP, refused with the new spelling.
+    CHECK(sweep("alpha=0.5:0.99:0.01") ==
+          "replay: --sweep 'alpha=0.5:0.99:0.01': ranges are "
+          "start:step:stop; did you mean 0.5:0.01:0.99?");
+    CHECK(sweep("fixed_t=1:4:1", "fixed") ==
+          "replay: --sweep 'fixed_t=1:4:1': ranges are start:step:stop; did you mean 1:1:4?");
     CHECK(sweep("threshold=0.5") ==
           "replay: --sweep threshold=0.5: the threshold of policy confidence is "
           "earlyexit.alpha, not threshold");
@@ -245,11 +252,10 @@ TEST_CASE("a long sweep prints a few rows and keeps every row in the files") {
     const std::string run = dir / "run.h5", csv = dir / "p.csv";
     run_fixture::write_run(run, run_fixture::hand_built_run());
     const std::string printed =
-        replay({"--run", run, "--lane", "0", "--sweep", "alpha=0.001:0.999:0.001", "--csv", csv});
+        replay({"--run", run, "--lane", "0", "--sweep", "alpha=0.001:0.001:0.999", "--csv", csv});
     int lines = 0;
     for (char ch : printed) lines += ch == '\n';
     CHECK(lines < 25);
-    const std::size_t rows = earlyexit::sweep_values(0.001, 0.999, 0.001).size();
-    CHECK(rows > 990u);
+    const std::size_t rows = 999;  // 0.001, 0.002, ..., 0.999
     CHECK(run_fixture::read_lines(csv).size() == 1 + rows + 4 + 1 + 3);
 }

@@ -228,7 +228,13 @@ TEST_CASE(
         // Float rounding of membranes of order 1: far below 1e-4.
         CHECK(r[1].membrane_rmse[i] < 1e-4);
         CHECK(r[2].membrane_rmse[i] > 1e-2);
-        CHECK(r[2].spike_mismatch[i] > 0.0);
+        // Spikes can only mismatch where the layer fires: the deepest one may still be
+        // charging at t = 1 (a handful of spikes or none, depending on the images); every
+        // layer fires from t = 2 on.
+        std::uint64_t fired = 0;
+        for (std::size_t n = 0; n < d.size(); ++n) fired += r[0].spikes[n * T * L + i];
+        if (i >= L) CHECK(fired > 0);
+        if (fired > 0) CHECK(r[2].spike_mismatch[i] > 0.0);
     }
     CHECK(r[0].mvm.empty());
     CHECK(r[2].mvm.size() == 64u * T * 4);
@@ -448,22 +454,6 @@ TEST_CASE(
 
 namespace {
 
-// An IDX image file and label file of `d` (pixels rounded to bytes, as the loader reads them).
-void write_idx(const std::string& images, const std::string& labels, const snn::dataset& d) {
-    const auto put32 = [](std::ofstream& f, std::uint32_t v) {
-        for (int s = 24; s >= 0; s -= 8) f.put(char(std::uint8_t(v >> s)));
-    };
-    std::ofstream fi(images, std::ios::binary), fl(labels, std::ios::binary);
-    put32(fi, 0x803);
-    put32(fi, std::uint32_t(d.size()));
-    put32(fi, std::uint32_t(d.height));
-    put32(fi, std::uint32_t(d.width));
-    for (float p : d.images) fi.put(char(std::uint8_t(std::lround(p * 255))));
-    put32(fl, 0x801);
-    put32(fl, std::uint32_t(d.size()));
-    for (std::uint8_t l : d.labels) fl.put(char(l));
-}
-
 template <class T>
 std::vector<T> read_all(const h5::file& f, const std::string& path, hid_t type,
                         const std::vector<hsize_t>& dims) {
@@ -487,10 +477,10 @@ TEST_CASE("spikebar eval on 2 chips writes the documented run file, equal to the
     fs::remove_all(dir);
     fs::create_directories(dir);
     snn::dataset train = test_data(24, 11), test = test_data(20, 12);
-    write_idx((dir / "train-images-idx3-ubyte").string(),
-              (dir / "train-labels-idx1-ubyte").string(), train);
-    write_idx((dir / "t10k-images-idx3-ubyte").string(), (dir / "t10k-labels-idx1-ubyte").string(),
-              test);
+    synthetic::write_idx((dir / "train-images-idx3-ubyte").string(),
+                         (dir / "train-labels-idx1-ubyte").string(), train);
+    synthetic::write_idx((dir / "t10k-images-idx3-ubyte").string(),
+                         (dir / "t10k-labels-idx1-ubyte").string(), test);
     const snn::model m = test_model();
     snn::save_model(m, (dir / "m.h5").string());
     {

@@ -3,10 +3,10 @@
 #pragma once
 #include <string>
 
-#include "common/rng.hpp"
 #include "crossbar/chip.hpp"
 #include "snn/dataset.hpp"
 #include "snn/model.hpp"
+#include "synthetic_images.hpp"
 
 namespace fixtures {
 
@@ -29,21 +29,10 @@ inline snn::model test_model(const std::string& encoding = "direct",
     return m;
 }
 
-// Synthetic images: a third of the pixels black (background), the rest uniform in (0, 1).
+// Synthetic images (synthetic_images.hpp): 1 x 12 x 12 noise uniform in [0, 1), the third
+// of the pixels below 1/3 black (background), random labels over 10 classes.
 inline snn::dataset test_data(std::size_t n, std::uint64_t seed = 99) {
-    snn::dataset d;
-    d.name = "synthetic";
-    d.channels = 1;
-    d.height = d.width = 12;
-    d.num_classes = 10;
-    spikebar::counter_stream s{seed, 0xDA7A};
-    d.images.resize(n * d.image_size());
-    for (auto& p : d.images) {
-        const double u = s.uniform();
-        p = u < 1.0 / 3 ? 0.0f : float(u);
-    }
-    for (std::size_t i = 0; i < n; ++i) d.labels.push_back(std::uint8_t(s.below(10)));
-    return d;
+    return synthetic::images(n, {10, 1, 12, 12, 1.0, 0.0, 1.0 / 3}, seed);
 }
 
 // Every non-ideality on, small tiles so that layers split over several tiles.

@@ -6,8 +6,10 @@
 #  - the same policy run online (eval.online_exit = true) gives the same per-sample results,
 #    and replay refuses that online file with one line, exit 2;
 #  - export-energy's cumulative energy at each sample's exit step is its energy_pj;
-#  - bad input to the binary is one line on stderr and exit 2.
-# usage: replay_test.sh SPIKEBAR SOURCE_DIR
+#  - bad input to the binary (a --sweep range in the former LO:HI:STEP order among it) is one
+#    line on stderr and exit 2.
+# Runs the shipped T=4 model on a synthetic dataset it writes (SPIKEBAR_SYNTHETIC_IDX).
+# usage: SPIKEBAR_SYNTHETIC_IDX=TOOL replay_test.sh SPIKEBAR SOURCE_DIR
 set -eu
 bin=$1
 src=$2
@@ -18,18 +20,28 @@ out=$("$bin" replay --run "$tmp/none.h5" 2>&1 >/dev/null) && { echo "FAIL: repla
 [ "$rc" = 2 ] && [ "$out" = "spikebar: $tmp/none.h5: cannot open (missing or unreadable)" ] ||
     { echo "FAIL: missing file: exit $rc, '$out'"; exit 1; }
 out=$("$bin" replay --run "$tmp/none.h5" --sweep alpha 2>&1 >/dev/null) || rc=$?
-[ "$rc" = 2 ] && [ "$out" = "spikebar: replay: --sweep 'alpha': expected KEY=LO:HI:STEP or KEY=v1,v2,..." ] ||
+[ "$rc" = 2 ] && [ "$out" = "spikebar: replay: --sweep 'alpha': expected KEY=START:STEP:STOP or KEY=v1,v2,..." ] ||
     { echo "FAIL: bad sweep: exit $rc, '$out'"; exit 1; }
+# The former range order LO:HI:STEP: one line naming the start:step:stop spelling, exit 2.
+rc=0
+out=$("$bin" replay --run "$tmp/none.h5" --sweep alpha=0.5:0.99:0.01 2>&1 >/dev/null) || rc=$?
+[ "$rc" = 2 ] && [ "$out" = "spikebar: replay: --sweep 'alpha=0.5:0.99:0.01': ranges are start:step:stop; did you mean 0.5:0.01:0.99?" ] ||
+    { echo "FAIL: old range order: exit $rc, '$out'"; exit 1; }
 "$bin" replay --help | grep -q '^usage: spikebar replay' || { echo "FAIL: replay --help"; exit 1; }
 "$bin" export-energy --help | grep -q '^usage: spikebar export-energy' || { echo "FAIL: export-energy --help"; exit 1; }
 echo "bad input: one line, exit 2"
 
-[ -d /usr/share/datasets/fashion-mnist ] || { echo "SKIP: Fashion-MNIST not installed"; exit 77; }
+# A synthetic stand-in for Fashion-MNIST (28 x 28, 10 classes; tests/tools/synthetic_idx.cpp),
+# so that the test needs no downloaded dataset; the shipped models run on it.
+"${SPIKEBAR_SYNTHETIC_IDX:?the synthetic dataset tool spikebar_synthetic_idx (ctest sets it)}" "$tmp/data"
 cfg="$src/configs/fmnist_snn.ini"
 model="$src/models/fmnist_t4.h5"
-set -- --set data.test_limit=96 --set earlyexit.policy=confidence --set earlyexit.alpha=0.9
+set -- --set data.dir="$tmp/data" --set data.test_limit=96 --set earlyexit.policy=confidence --set earlyexit.alpha=0.9
 
 "$bin" eval --config "$cfg" --model "$model" "$@" --out "$tmp/run.h5" > /dev/null
+# Samples must exit at different steps, or the equalities below would hold trivially.
+exits=$(h5dump -d /samples/exit_t -y -w 1 "$tmp/run.h5" | sed -n 's/^ *\([0-9]\),\{0,1\} *$/\1/p' | sort -u | wc -l)
+[ "$exits" -ge 2 ] || { echo "FAIL: every sample exits at the same step"; exit 1; }
 "$bin" replay --run "$tmp/run.h5" --out "$tmp/replay.h5" --csv "$tmp/replay.csv" > "$tmp/replay.txt"
 for d in exit_t prediction correct energy_pj; do
     h5diff "$tmp/run.h5" "$tmp/replay.h5" "/samples/$d" "/samples/$d" ||
@@ -48,7 +60,7 @@ out=$("$bin" replay --run "$tmp/online.h5" 2>&1 >/dev/null) || rc=$?
     { echo "FAIL: online file: exit $rc, '$out'"; exit 1; }
 
 # A sweep and the other policies run on the real file.
-"$bin" replay --run "$tmp/run.h5" --policy entropy --sweep entropy_threshold=0.05:0.5:0.05 --csv "$tmp/e.csv" > /dev/null
+"$bin" replay --run "$tmp/run.h5" --policy entropy --sweep entropy_threshold=0.05:0.05:0.5 --csv "$tmp/e.csv" > /dev/null
 [ "$(grep -c '^policy,' "$tmp/e.csv")" = 10 ] || { echo "FAIL: entropy sweep rows"; exit 1; }
 "$bin" replay --run "$tmp/run.h5" --policy oracle > /dev/null
 "$bin" replay --run "$tmp/run.h5" --policy patience --sweep patience_k=1,2,3 > /dev/null

@@ -21,6 +21,7 @@
 #include "earlyexit/preset.hpp"
 #include "earlyexit/replay.hpp"
 #include "snn/model_io.hpp"
+#include "synthetic_images.hpp"
 
 namespace fs = std::filesystem;
 using experiments::choose_timesteps;
@@ -33,26 +34,9 @@ std::uint64_t base_seed() {
     return s ? std::strtoull(s, nullptr, 10) : 20240611u;
 }
 
-// 1 x 8 x 8 images of 4 types: type k lights quadrant k (0.6 + 0.4 u) over noise 0.4 u.
-// The label is the type.
-snn::dataset quadrants(std::size_t n, std::uint64_t seed) {
-    snn::dataset d;
-    d.name = "quadrants";
-    d.channels = 1;
-    d.height = d.width = 8;
-    d.num_classes = 4;
-    spikebar::counter_stream s{seed, 0x51};
-    for (std::size_t i = 0; i < n; ++i) {
-        const int k = static_cast<int>(s.below(4));
-        d.labels.push_back(static_cast<std::uint8_t>(k));
-        for (int r = 0; r < 8; ++r)
-            for (int c = 0; c < 8; ++c) {
-                const bool lit = (r < 4) == (k < 2) && (c < 4) == (k % 2 == 0);
-                d.images.push_back(static_cast<float>(0.4 * s.uniform() + (lit ? 0.6 : 0.0)));
-            }
-    }
-    return d;
-}
+// 1 x 8 x 8 images of 4 types: type k lights quadrant k (0.6 + 0.4 u) over noise 0.4 u
+// (synthetic_images.hpp). The label is the type.
+const synthetic::image_spec quadrants{4, 1, 8, 8};
 
 // The SNN of the synthetic task is right from step f = type + 1 on: [N x 4].
 std::vector<std::uint8_t> first_right_at_type(const snn::dataset& d) {
@@ -62,20 +46,10 @@ std::vector<std::uint8_t> first_right_at_type(const snn::dataset& d) {
     return c;
 }
 
-// Random images (a quarter of the pixels zero) of any shape.
+// Random images (uniform, the quarter of the pixels below 0.25 zero) of any shape, 2 labels.
 snn::dataset noise_images(std::size_t n, snn::shape3 in, std::uint64_t seed) {
-    snn::dataset d;
+    snn::dataset d = synthetic::images(n, {2, in.c, in.h, in.w, 1.0, 0.0, 0.25}, seed);
     d.name = "noise";
-    d.channels = in.c;
-    d.height = in.h;
-    d.width = in.w;
-    d.num_classes = 2;
-    spikebar::counter_stream s{seed, 0x52};
-    for (std::size_t i = 0; i < n; ++i) {
-        d.labels.push_back(static_cast<std::uint8_t>(s.below(2)));
-        for (int j = 0; j < in.size(); ++j)
-            d.images.push_back(s.uniform() < 0.25 ? 0.0f : static_cast<float>(s.uniform()));
-    }
     return d;
 }
 
@@ -113,7 +87,8 @@ std::string load_error(const std::string& path, int t_max) {
 TEST_CASE("REINFORCE training finds the input-dependent optimal timesteps") {
     const std::uint64_t seed = base_seed();
     INFO("seed " << seed);
-    const snn::dataset train = quadrants(512, seed), held = quadrants(256, seed + 1);
+    const snn::dataset train = synthetic::images(512, quadrants, seed),
+                       held = synthetic::images(256, quadrants, seed + 1);
     const auto train_c = first_right_at_type(train), held_c = first_right_at_type(held);
     experiments::policy_train_params p;
     p.t_max = 4;

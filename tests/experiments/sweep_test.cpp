@@ -171,6 +171,10 @@ TEST_CASE("every bad [sweep] line fails before anything runs, naming key and val
           "numbers");
     CHECK(error_of("device.d2d_sigma = 0:1e-9:1\n") ==
           "config s.ini: [sweep] device.d2d_sigma = 0:1e-9:1: more than 100000 values");
+    // replay --sweep's former LO:HI:STEP order, refused here too (value_range.hpp).
+    CHECK(error_of("device.d2d_sigma = 0:0.3:0.05\n") ==
+          "config s.ini: [sweep] device.d2d_sigma = 0:0.3:0.05: ranges are start:step:stop; did "
+          "you mean 0:0.05:0.3?");
     CHECK(error_of("model = a.h5, b.h5\nearlyexit.t_max = 1, 2, 4\nzip = model, earlyexit.t_max\n",
                    {}, "") ==
           "config s.ini: [sweep] zip = model, earlyexit.t_max: lists of different lengths "

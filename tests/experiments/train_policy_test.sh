@@ -1,10 +1,11 @@
 #!/bin/sh
-# spikebar train-policy end to end on a small slice of Fashion-MNIST with the shipped T=4 SNN.
+# spikebar train-policy end to end with the shipped T=4 SNN on a synthetic dataset it writes
+# (SPIKEBAR_SYNTHETIC_IDX: 28 x 28, 10 classes, 2048 training and 512 test images).
 # Checks against exact expected messages and against itself:
 #  - bad input gives one line naming the file or key, and exit code 2;
 #  - a run writes a policy net whose recorded test accuracy and mean T equal the printed ones;
 #  - 1 and 2 threads give identical policy nets (h5diff of /layers).
-# usage: train_policy_test.sh SPIKEBAR SOURCE_DIR
+# usage: SPIKEBAR_SYNTHETIC_IDX=TOOL train_policy_test.sh SPIKEBAR SOURCE_DIR
 set -eu
 bin=$1
 src=$2
@@ -33,8 +34,10 @@ expect_error "spikebar: --set: earlyexit.seenn2_epochs = 0: must be >= 1 [epochs
   --config "$cfg" --model "$snn" --out "$tmp/p.h5" --set earlyexit.seenn2_epochs=0
 echo "bad input: one line, exit 2"
 
-[ -d /usr/share/datasets/fashion-mnist ] || { echo "SKIP: Fashion-MNIST not installed"; exit 77; }
-set -- --config "$cfg" --model "$snn" --set data.train_limit=1024 --set data.validation=512 \
+# A synthetic stand-in for Fashion-MNIST (28 x 28, 10 classes; tests/tools/synthetic_idx.cpp),
+# so that the test needs no downloaded dataset; the shipped models run on it.
+"${SPIKEBAR_SYNTHETIC_IDX:?the synthetic dataset tool spikebar_synthetic_idx (ctest sets it)}" "$tmp/data"
+set -- --config "$cfg" --model "$snn" --set data.dir="$tmp/data" --set data.train_limit=1024 --set data.validation=512 \
   --set data.test_limit=512 --set earlyexit.seenn2_epochs=2 --set earlyexit.seenn2_batch_size=64
 expect_error "spikebar: earlyexit.seenn2_layers = \"conv:4:3, relu\": layer 'linear:4' needs flatten before it (with the head linear:4 appended)" \
   "$@" --out "$tmp/p.h5" --set "earlyexit.seenn2_layers=conv:4:3, relu"

@@ -14,30 +14,15 @@
 #include <vector>
 
 #include "helpers.hpp"
+#include "synthetic_images.hpp"
 
 using namespace snn;
 
 namespace {
 
 // Two classes on 1 x 8 x 8 images: class 0 lights the top half, class 1 the bottom half,
-// on top of uniform noise in [0, 0.4).
-dataset halves(std::size_t n, std::uint64_t seed) {
-    dataset d;
-    d.name = "halves";
-    d.channels = 1;
-    d.height = d.width = 8;
-    d.num_classes = 2;
-    spikebar::counter_stream s{seed, 0x4A1F};
-    for (std::size_t i = 0; i < n; ++i) {
-        const int y = static_cast<int>(s.below(2));
-        d.labels.push_back(static_cast<std::uint8_t>(y));
-        for (int r = 0; r < 8; ++r)
-            for (int c = 0; c < 8; ++c)
-                d.images.push_back(
-                    static_cast<float>(0.4 * s.uniform() + ((r < 4) == (y == 0) ? 0.6 : 0.0)));
-    }
-    return d;
-}
+// on top of uniform noise in [0, 0.4) (synthetic_images.hpp).
+const synthetic::image_spec halves{2, 1, 8, 8};
 
 model make(const std::string& layers, const std::string& kind, int T, std::uint64_t seed) {
     network_params net;
@@ -56,7 +41,8 @@ bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
 TEST_CASE("training on a separable problem reduces the loss and reaches high accuracy") {
     const std::uint64_t seed = snn_test::base_seed();
     INFO("seed " << seed);
-    const dataset train = halves(128, seed), test = halves(64, seed + 1);
+    const dataset train = synthetic::images(128, halves, seed),
+                  test = synthetic::images(64, halves, seed + 1);
     train_params p;
     p.epochs = 3;
     p.batch_size = 16;
@@ -86,7 +72,7 @@ TEST_CASE(
     "training with 1 and 2 threads gives bit-identical weights, statistics and optimizer state") {
     const std::uint64_t seed = snn_test::base_seed() + 1;
     INFO("seed " << seed);
-    const dataset train = halves(60, seed);
+    const dataset train = synthetic::images(60, halves, seed);
     train_params p;
     p.epochs = 2;
     p.batch_size = 20;  // not a multiple of the 16 reduction chunks
@@ -133,7 +119,7 @@ TEST_CASE(
 TEST_CASE("loss_and_gradients matches a whole-network finite difference for a tiny ANN") {
     const std::uint64_t seed = snn_test::base_seed() + 2;
     INFO("seed " << seed);
-    const dataset d = halves(12, seed);
+    const dataset d = synthetic::images(12, halves, seed);
     train_params p;
     p.tet_lambda = 0.2;
     trainer tr(make("conv:3:3, relu, maxpool:2, flatten, linear:8, lif, linear:2", "ann", 1, seed),
@@ -194,7 +180,7 @@ TEST_CASE("loss_and_gradients matches a whole-network finite difference for a ti
 TEST_CASE("an external output loss back-propagates dL/dO: gradients equal finite differences") {
     const std::uint64_t seed = snn_test::base_seed() + 3;
     INFO("seed " << seed);
-    const dataset d = halves(12, seed);
+    const dataset d = synthetic::images(12, halves, seed);
     trainer tr(make("flatten, linear:6, linear:3", "ann", 1, seed), train_params{}, 1);
     const std::vector<std::size_t> idx = {0, 3, 5, 6, 8, 11, 2};
     const int B = static_cast<int>(idx.size()), K = 3;
@@ -253,7 +239,7 @@ TEST_CASE("an external output loss back-propagates dL/dO: gradients equal finite
 TEST_CASE("TET supplied through the output-loss hook trains bit-identically to built-in TET") {
     const std::uint64_t seed = snn_test::base_seed() + 4;
     INFO("seed " << seed);
-    const dataset train = halves(48, seed);
+    const dataset train = synthetic::images(48, halves, seed);
     train_params p;
     p.epochs = 2;
     p.batch_size = 16;
