@@ -75,9 +75,10 @@ int main(int argc, char** argv) {
         if (v.off) c.train.*v.off = false;
         snn::trainer tr(m, c.train, steps);
         double chip_s = 0;
+        snn::hardware_synapse f;  // outlives the epoch: the trainer's hook calls it
         if (c.train.hwa_active()) {
             // The factory of experiments/hwa.cpp, timed: chip build and ADC calibration.
-            const snn::hardware_synapse f = experiments::hwa_synapse_factory(c, train);
+            f = experiments::hwa_synapse_factory(c, train);
             const bool vary = experiments::hwa_chip_params(c).device.read_noise_sigma > 0;
             tr.set_hardware(
                 [&](const snn::model& w, std::int64_t step) {

@@ -14,8 +14,13 @@ of the paired t-test (H0: mean d = 0). A positive mean d means the loss grows wi
 Accuracy at step t is argmax of the summed readout S_t == label (the run file's
 /samples/prediction_by_timestep), so one T = 64 run of a converted net gives every t <= 64.
 
+With --plot PNG it also draws, per chip variant, the drop (mean and 95 % interval over the
+chips) against t and the last lif layer's membrane RMSE against the ideal shadow network:
+every step of a single model (converted family), or each model at its own T (several
+models, surrogate family).
+
 usage: timestep_stats.py SWEEP.h5 --ideal RUN.h5 [--ideal RUN.h5 ...] [--t 1,2,4,...]
-                         [--pairs a:b,...] [--markdown]
+                         [--pairs a:b,...] [--plot PNG]
 """
 import argparse
 import math
@@ -102,6 +107,44 @@ def per_chip_accuracy(g):
     return 100.0 * (pred == label[None, :, None]).mean(axis=1)
 
 
+def plot(path, rows, ideal):
+    """Drop and membrane RMSE against t, one line per chip variant."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, (ax_d, ax_r) = plt.subplots(1, 2, figsize=(11, 4.2))
+    variants = []
+    for variant, _, _, _ in rows:
+        if variant not in variants:
+            variants.append(variant)
+    several = len(set(r[1] for r in rows)) > 1
+    for v in variants:
+        pts = [r for r in rows if r[0] == v]
+        ts, dm, dh, rm = [], [], [], []
+        for _, model, acc, rmse in sorted(pts, key=lambda r: r[2].shape[1]):
+            T = acc.shape[1]
+            steps = [T] if several else list(range(1, T + 1))
+            for t in steps:
+                ts.append(t)
+                if model in ideal:
+                    m, _, h = mean_ci(ideal[model][t - 1] - acc[:, t - 1])
+                    dm.append(m)
+                    dh.append(h)
+                rm.append(rmse[:, t - 1, -1].mean() if rmse is not None else float("nan"))
+        if dm:
+            ax_d.errorbar(ts, dm, yerr=dh, marker="o", ms=3, capsize=2, label=v)
+        ax_r.plot(ts, rm, marker="o", ms=3, label=v)
+    for ax in (ax_d, ax_r):
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("T (each model at its own T)" if several else "step t")
+        ax.grid(alpha=0.3)
+    ax_d.set_ylabel("accuracy drop from ideal [points], mean ± 95 % CI")
+    ax_r.set_ylabel("membrane RMSE, last lif layer [weight units]")
+    ax_d.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("sweep")
@@ -109,6 +152,7 @@ def main():
     ap.add_argument("--t", default="1,2,4,8,16,32,64", help="step counts to report")
     ap.add_argument("--pairs", default="", help="a:b step pairs for the paired test "
                     "(default: each model's T against the next model's, or 4:64 ... for one model)")
+    ap.add_argument("--plot", default="", help="write the drop and membrane-error figure here")
     args = ap.parse_args()
     try:
         f = h5py.File(args.sweep, "r")
@@ -158,6 +202,8 @@ def main():
                 line += "n/a | n/a | "
             line += f"{rmse[:, t - 1, -1].mean():.3f} |" if rmse is not None else "n/a |"
             print(line)
+    if args.plot:
+        plot(args.plot, rows, ideal)
     if not drops:
         return
     print()
