@@ -19,8 +19,13 @@ chips) against t and the last lif layer's membrane RMSE against the ideal shadow
 every step of a single model (converted family), or each model at its own T (several
 models, surrogate family).
 
+With --seenn1 A1,A2,... it also replays SEENN-I (the confidence policy of
+docs/earlyexit.md, exit at the first t with max softmax(S_t / tau) >= alpha, S_t the float32
+running sum of the logged readouts /timesteps/logits) on every chip of every point: mean
+exit step and accuracy, against fixed T at about the same mean step count.
+
 usage: timestep_stats.py SWEEP.h5 --ideal RUN.h5 [--ideal RUN.h5 ...] [--t 1,2,4,...]
-                         [--pairs a:b,...] [--plot PNG]
+                         [--pairs a:b,...] [--plot PNG] [--seenn1 A,... [--tau TAU]]
 """
 import argparse
 import math
@@ -107,12 +112,64 @@ def per_chip_accuracy(g):
     return 100.0 * (pred == label[None, :, None]).mean(axis=1)
 
 
+def confidence_exits(logits, alpha, tau):
+    """Exit step (1-based) and prediction of each row of logits [N, T, K] under SEENN-I."""
+    S = np.cumsum(logits.astype(np.float32), axis=1, dtype=np.float32)  # in order, float32
+    N, T, K = S.shape
+    top = np.argmax(S, axis=2)  # lowest index on ties
+    d = (S.astype(np.float64) - np.take_along_axis(S, top[..., None], 2).astype(np.float64)) / tau
+    e = np.exp(d)
+    np.put_along_axis(e, top[..., None], 0.0, 2)
+    R = e.sum(axis=2)  # the sum of the j != top terms
+    ok = R <= (1 - alpha) / alpha
+    ok[:, -1] = True  # t_max: every sample has exited
+    t = np.argmax(ok, axis=1)
+    return t + 1, top[np.arange(N), t]
+
+
+def seenn1_table(f, table, varied, alphas, tau):
+    print()
+    print("| chip variant | policy | mean steps (mean over chips) | accuracy % (mean ± std) | "
+          "fixed T nearest in steps: accuracy % |")
+    print("|---|---|---|---|---|")
+    for i, p in enumerate(table["point"][:]):
+        g = f[f"points/point_{int(p):05d}"]
+        if "timesteps/logits" not in g:
+            sys.exit(f"timestep_stats: point {int(p)} has no /timesteps/logits to replay")
+        variant = ", ".join(f"{k} = {cell(table[k][i])}" for k in varied)
+        label = g["samples/label"][:]
+        fixed = per_chip_accuracy(g)  # [C, T]
+        lg = g["timesteps/logits"]
+        for a in alphas:
+            steps, accs = [], []
+            for c in range(lg.shape[0]):
+                t, pred = confidence_exits(lg[c], a, tau)
+                steps.append(t.mean())
+                accs.append(100.0 * (pred == label).mean())
+            ms = float(np.mean(steps))
+            tn = min(max(int(round(ms)), 1), fixed.shape[1])
+            m, s, _ = mean_ci(np.array(accs))
+            fm, fs, _ = mean_ci(fixed[:, tn - 1])
+            print(f"| {short_label(variant)} | SEENN-I α = {a:g} | {ms:.2f} | {m:.2f} ± {s:.2f} | "
+                  f"T = {tn}: {fm:.2f} ± {fs:.2f} |")
+
+
+def short_label(variant):
+    """'device.read_noise_sigma = 0.05, crossbar.tile_rows = 64, ...' without the
+    section names, rows x cols as one item."""
+    items = [kv.split(" = ") for kv in variant.split(", ")]
+    d = {k.split(".")[-1]: v for k, v in items}
+    if "tile_rows" in d and "tile_cols" in d:
+        d["tiles"] = d.pop("tile_rows") + "x" + d.pop("tile_cols")
+    return ", ".join(f"{k} {v}" for k, v in d.items())
+
+
 def plot(path, rows, ideal):
     """Drop and membrane RMSE against t, one line per chip variant."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, (ax_d, ax_r) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, (ax_d, ax_r) = plt.subplots(1, 2, figsize=(11, 4.8))
     variants = []
     for variant, _, _, _ in rows:
         if variant not in variants:
@@ -131,17 +188,23 @@ def plot(path, rows, ideal):
                     dm.append(m)
                     dh.append(h)
                 rm.append(rmse[:, t - 1, -1].mean() if rmse is not None else float("nan"))
-        if dm:
-            ax_d.errorbar(ts, dm, yerr=dh, marker="o", ms=3, capsize=2, label=v)
-        ax_r.plot(ts, rm, marker="o", ms=3, label=v)
+        label = short_label(v)
+        if dm and several:
+            ax_d.errorbar(ts, dm, yerr=dh, marker="o", ms=3, capsize=2, label=label)
+        elif dm:  # every step: the interval as a band
+            line, = ax_d.plot(ts, dm, lw=1.2, label=label)
+            ax_d.fill_between(ts, np.subtract(dm, dh), np.add(dm, dh), color=line.get_color(),
+                              alpha=0.15, lw=0)
+        ax_r.plot(ts, rm, marker="o" if several else None, ms=3, label=label)
     for ax in (ax_d, ax_r):
         ax.set_xscale("log", base=2)
         ax.set_xlabel("T (each model at its own T)" if several else "step t")
         ax.grid(alpha=0.3)
-    ax_d.set_ylabel("accuracy drop from ideal [points], mean ± 95 % CI")
-    ax_r.set_ylabel("membrane RMSE, last lif layer [weight units]")
-    ax_d.legend(fontsize=7)
-    fig.tight_layout()
+    ax_d.set_ylabel("accuracy drop from ideal [points]\nmean and 95 % interval over chips")
+    ax_r.set_ylabel("membrane RMSE, last lif layer\n[weight units], mean over chips")
+    handles, labels = ax_d.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
     fig.savefig(path, dpi=110)
 
 
@@ -153,6 +216,8 @@ def main():
     ap.add_argument("--pairs", default="", help="a:b step pairs for the paired test "
                     "(default: each model's T against the next model's, or 4:64 ... for one model)")
     ap.add_argument("--plot", default="", help="write the drop and membrane-error figure here")
+    ap.add_argument("--seenn1", default="", help="alphas of the SEENN-I replay")
+    ap.add_argument("--tau", type=float, default=1.0, help="SEENN-I temperature")
     args = ap.parse_args()
     try:
         f = h5py.File(args.sweep, "r")
@@ -204,6 +269,8 @@ def main():
             print(line)
     if args.plot:
         plot(args.plot, rows, ideal)
+    if args.seenn1:
+        seenn1_table(f, table, varied, [float(a) for a in args.seenn1.split(",")], args.tau)
     if not drops:
         return
     print()
@@ -223,7 +290,7 @@ def main():
             pairs = [tuple(int(x) for x in s.split(":")) for s in args.pairs.split(",") if s] or \
                 [(ts[k], ts[k + 1]) for k in range(len(ts) - 1)] + [(ts[2] if len(ts) > 2 else ts[0], ts[-1])]
             comps = [((m, a), (m, b)) for a, b in pairs]
-        for (ma, ta), (mb, tb) in comps:
+        for (ma, ta), (mb, tb) in dict.fromkeys(comps):  # a 2-entry chain lists its pair once
             d = drops[(v, mb, tb)] - drops[(v, ma, ta)]
             dm, dh, pv = paired(d)
             name = (f"T={ta} → T={tb}" if ma == mb else
