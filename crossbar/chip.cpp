@@ -262,6 +262,34 @@ inline int tile_state_floats(const layer_layout& lay) {
     return 2 * std::min(lay.outputs_per_tile, lay.out) + 1;
 }
 
+// The read-noise draws of one row tile's read. Tile ti draws counters
+// [ti * per_tile, ti * per_tile + draws) of the read's stream nkey (stream (seed,
+// read_noise, chip, sample, timestep, layer, read)), output o drawing ti * per_tile + o and
+// the offset reference o = outputs_per_tile; per_tile is even, so the draws of consecutive
+// tiles of the row are whole consecutive pairs and come from one vector pass per group of
+// `group` tiles.
+class row_noise {
+public:
+    row_noise(const layer_layout& lay, bool offset_ref)
+        : draws_(lay.outputs_per_tile + (offset_ref ? 1 : 0)),
+          per_tile_(draws_ + (draws_ & 1)),
+          group_(int(z_.size()) / per_tile_) {}
+    // The draws of the tile in column ct (tile_index in the layer), generating its group's
+    // when ct starts one; columns must be visited in ascending order.
+    const float* tile(std::uint64_t nkey, std::size_t tile_index, int ct, int col_tiles) {
+        if (ct % group_ == 0) {
+            const int tiles = std::min(group_, col_tiles - ct);
+            fast_normals(spikebar::counter_rng{nkey}, tile_index * std::uint64_t(per_tile_ / 2),
+                         tiles * per_tile_, z_.data());
+        }
+        return z_.data() + (ct % group_) * per_tile_;
+    }
+
+private:
+    int draws_, per_tile_, group_;
+    std::array<float, 2 * max_tile> z_;
+};
+
 }  // namespace
 
 template <bool store>
@@ -274,27 +302,14 @@ void chip::read_row_tile(const layer_data& L, int rt, const int* act, const floa
     std::array<float, max_tile> lev2;
     if (noise && !binary)
         for (int a = 0; a < n; ++a) lev2[a] = lev[a] * lev[a];
-    // Read noise: tile ti draws counters [ti * per_tile, ti * per_tile + draws) of the MVM's
-    // stream nkey (stream (seed, read_noise, chip, sample, timestep, layer, read)), output o
-    // drawing ti * per_tile + o and the offset reference o = outputs_per_tile; per_tile is
-    // even, so the draws of consecutive tiles of this row are whole consecutive pairs and
-    // come from one vector pass per group of `group` tiles.
     const bool offset_ref = p_.crossbar.mapping == mapping_scheme::offset;
-    const int draws = lay.outputs_per_tile + (offset_ref ? 1 : 0);
-    const int per_tile = draws + (draws & 1);
-    constexpr int z_size = 2 * max_tile;
-    const int group = z_size / per_tile;
     const int ts = tile_state_floats(lay);
-    std::array<float, z_size> z;
+    row_noise rn(lay, offset_ref);
     for (int ct = 0; ct < lay.col_tiles; ++ct) {
         const std::size_t tile_index = std::size_t(rt) * lay.col_tiles + ct;
         const tile& t = L.tiles[tile_index];
         const int no = t.outs_used;
-        if (noise && !store && ct % group == 0) {
-            const int tiles = std::min(group, lay.col_tiles - ct);
-            fast_normals(spikebar::counter_rng{nkey}, tile_index * std::uint64_t(per_tile / 2),
-                         tiles * per_tile, z.data());
-        }
+        const float* zo = noise && !store ? rn.tile(nkey, tile_index, ct, lay.col_tiles) : nullptr;
         float* __restrict a_out = acc.data();
         float* __restrict v_out = acc.data() + no;  // K and Q rows are adjacent: one pass
         if (binary) {
@@ -315,7 +330,6 @@ void chip::read_row_tile(const layer_data& L, int rt, const int* act, const floa
             sd[(ts - 1) / 2] = std::sqrt(var_ref);
         } else {
             if (noise) {
-                const float* __restrict zo = z.data() + (ct % group) * per_tile;
                 const float ref = offset_ref ? std::sqrt(var_ref) * zo[lay.outputs_per_tile] : 0.0f;
                 for (int o = 0; o < no; ++o) a_out[o] += std::sqrt(v_out[o]) * zo[o] - ref;
             }
@@ -354,13 +368,9 @@ void chip::row_tile_from_state(const layer_data& L, int rt, const float* state, 
     const layer_layout& lay = L.layout;
     const bool noise = p_.device.read_noise_sigma > 0;
     const bool offset_ref = p_.crossbar.mapping == mapping_scheme::offset;
-    const int draws = lay.outputs_per_tile + (offset_ref ? 1 : 0);
-    const int per_tile = draws + (draws & 1);
-    constexpr int z_size = 2 * max_tile;
-    const int group = z_size / per_tile;
     const int ts = tile_state_floats(lay);
     std::array<float, max_tile> acc;
-    std::array<float, z_size> z;
+    row_noise rn(lay, offset_ref);
     for (int ct = 0; ct < lay.col_tiles; ++ct) {
         const std::size_t tile_index = std::size_t(rt) * lay.col_tiles + ct;
         const tile& t = L.tiles[tile_index];
@@ -371,12 +381,7 @@ void chip::row_tile_from_state(const layer_data& L, int rt, const float* state, 
             digitize_add(t, cur, y + t.out0);
             continue;
         }
-        if (ct % group == 0) {
-            const int tiles = std::min(group, lay.col_tiles - ct);
-            fast_normals(spikebar::counter_rng{nkey}, tile_index * std::uint64_t(per_tile / 2),
-                         tiles * per_tile, z.data());
-        }
-        const float* __restrict zo = z.data() + (ct % group) * per_tile;
+        const float* __restrict zo = rn.tile(nkey, tile_index, ct, lay.col_tiles);
         const float ref = offset_ref ? sd[(ts - 1) / 2] * zo[lay.outputs_per_tile] : 0.0f;
         float* __restrict a = acc.data();
         for (int o = 0; o < no; ++o) a[o] = cur[o] + (sd[o] * zo[o] - ref);
