@@ -1,29 +1,20 @@
 // Binds the experiments-level sections [data], [eval] and [output], and validates them.
 #include <string>
 
-#include "common/errors.hpp"
+#include "common/validate.hpp"
 #include "experiments/config.hpp"
 
 namespace experiments {
 
 void eval_params::validate() const {
-    if (batch_size < 1) {
-        throw spikebar::config_error("eval.batch_size = " + std::to_string(batch_size) +
-                                     ": must be >= 1 [samples]");
-    }
-    if (threads < 0) {
-        throw spikebar::config_error("eval.threads = " + std::to_string(threads) +
-                                     ": must be >= 0 (0 = every core)");
-    }
-    if (calibration_samples < 0) {
-        throw spikebar::config_error(
-            "eval.calibration_samples = " + std::to_string(calibration_samples) +
-            ": must be >= 0 [samples]");
-    }
+    using namespace spikebar::check;
+    at_least("eval.batch_size", batch_size, 1, "samples");
+    require(threads >= 0, "eval.threads", threads, "must be >= 0 (0 = every core)");
+    at_least("eval.calibration_samples", calibration_samples, 0, "samples");
 }
 
 void output_params::validate() const {
-    if (dir.empty()) throw spikebar::config_error("output.dir = '': must not be empty");
+    spikebar::check::require(!dir.empty(), "output.dir", "''", "must not be empty");
 }
 
 namespace config_detail {

@@ -11,31 +11,24 @@
 #include <vector>
 
 #include "common/errors.hpp"
+#include "common/validate.hpp"
 
 namespace fs = std::filesystem;
 
 namespace experiments {
 
 void data_params::validate() const {
-    if (dataset != "fashion-mnist" && dataset != "mnist" && dataset != "cifar10" &&
-        dataset != "tensor") {
-        throw spikebar::config_error("data.dataset = " + dataset +
-                                     ": expected one of fashion-mnist, mnist, cifar10, tensor");
-    }
-    if (dir.empty()) throw spikebar::config_error("data.dir = '': must not be empty");
-    if (dataset == "tensor" && path.empty()) {
-        throw spikebar::config_error(
-            "data.path = '': data.dataset = tensor needs the HDF5 tensor file (docs/datasets.md)");
-    }
-    const std::pair<const char*, std::int64_t> counts[] = {{"data.train_limit", train_limit},
-                                                           {"data.test_limit", test_limit},
-                                                           {"data.validation", validation}};
-    for (const auto& [key, v] : counts) {
-        if (v < 0) {
-            throw spikebar::config_error(std::string(key) + " = " + std::to_string(v) +
-                                         ": must be >= 0 [samples]");
-        }
-    }
+    using namespace spikebar::check;
+    // Not one_of: the message is the one the [data] schema gives, names separated by commas.
+    require(dataset == "fashion-mnist" || dataset == "mnist" || dataset == "cifar10" ||
+                dataset == "tensor",
+            "data.dataset", dataset, "expected one of fashion-mnist, mnist, cifar10, tensor");
+    require(!dir.empty(), "data.dir", "''", "must not be empty");
+    require(dataset != "tensor" || !path.empty(), "data.path", "''",
+            "data.dataset = tensor needs the HDF5 tensor file (docs/datasets.md)");
+    at_least("data.train_limit", train_limit, 0, "samples");
+    at_least("data.test_limit", test_limit, 0, "samples");
+    at_least("data.validation", validation, 0, "samples");
 }
 
 namespace {

@@ -3,20 +3,9 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "common/errors.hpp"
-#include "common/format.hpp"
+#include "common/validate.hpp"
 
 namespace experiments {
-
-namespace {
-
-void require(bool ok, const char* key, double value, const char* what) {
-    if (!ok)
-        throw spikebar::config_error(std::string("energy.") + key + " = " +
-                                     spikebar::shortest(value) + ": " + what);
-}
-
-}  // namespace
 
 void energy_params::validate() const {
     const struct {
@@ -27,18 +16,20 @@ void energy_params::validate() const {
                   {"exp_pj", exp_pj},         {"int_add_pj", int_add_pj},
                   {"adc_pj", adc_pj},         {"row_drive_pj", row_drive_pj},
                   {"shift_add_pj", shift_add_pj}, {"buffer_pj_per_bit", buffer_pj_per_bit}};
+    using spikebar::check::require;
+    const auto bits = [](const char* key, int v, int hi) {
+        require(v >= 1 && v <= hi, std::string("energy.") + key, v,
+                "must be in 1.." + std::to_string(hi), "bits");
+    };
     for (const auto& e : per_op)
-        require(std::isfinite(e.v) && e.v >= 0, e.key, e.v, "must be a finite value >= 0 [pJ]");
-    require(adc_ref_bits >= 1 && adc_ref_bits <= 16, "adc_ref_bits", adc_ref_bits,
-            "must be in 1..16 [bits]");
-    require(adc_bits_if_ideal >= 1 && adc_bits_if_ideal <= 16, "adc_bits_if_ideal",
-            adc_bits_if_ideal, "must be in 1..16 [bits]");
-    require(dac_bits_if_ideal >= 1 && dac_bits_if_ideal <= 16, "dac_bits_if_ideal",
-            dac_bits_if_ideal, "must be in 1..16 [bits]");
-    require(std::isfinite(adc_scale_per_bit) && adc_scale_per_bit >= 1, "adc_scale_per_bit",
-            adc_scale_per_bit, "must be a finite value >= 1 [1]");
-    require(spike_address_bits >= 1 && spike_address_bits <= 64, "spike_address_bits",
-            spike_address_bits, "must be in 1..64 [bits]");
+        require(std::isfinite(e.v) && e.v >= 0, std::string("energy.") + e.key, e.v,
+                "must be a finite value >= 0", "pJ");
+    bits("adc_ref_bits", adc_ref_bits, 16);
+    bits("adc_bits_if_ideal", adc_bits_if_ideal, 16);
+    bits("dac_bits_if_ideal", dac_bits_if_ideal, 16);
+    require(std::isfinite(adc_scale_per_bit) && adc_scale_per_bit >= 1,
+            "energy.adc_scale_per_bit", adc_scale_per_bit, "must be a finite value >= 1", "1");
+    bits("spike_address_bits", spike_address_bits, 64);
 }
 
 const char* energy_component_name(int c) {

@@ -40,7 +40,7 @@ std::vector<std::string> split(const std::string& s, char sep) {
 }
 
 [[noreturn]] void fail(const std::string& text, const std::string& token, const std::string& why) {
-    throw spikebar::config_error("network.layers = \"" + text + "\": layer '" + token + "' " + why);
+    throw spikebar::config_error("network.layers", "\"" + text + "\"", "layer '" + token + "' " + why);
 }
 
 int positive_int(const std::string& text, const std::string& token, const std::string& field) {
@@ -213,8 +213,8 @@ architecture parse_architecture(const std::string& text, shape3 input) {
         a.layers.push_back(l);
     }
     if (a.layers.empty() || a.layers.back().kind != layer_kind::linear)
-        throw spikebar::config_error("network.layers = \"" + text +
-                                     "\": the last layer must be linear (the readout)");
+        throw spikebar::config_error("network.layers", "\"" + text + "\"",
+                                     "the last layer must be linear (the readout)");
     return a;
 }
 

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "common/errors.hpp"
+#include "common/format.hpp"
 #include "crossbar/params.hpp"
 
 using namespace crossbar;
@@ -94,4 +95,25 @@ TEST_CASE("enum names round-trip through text and reject unknown names") {
     std::ostringstream out;
     out << adc_range::calibrated << ' ' << mapping_scheme::differential;
     CHECK(out.str() == "calibrated differential");
+}
+
+TEST_CASE("validate's config_error carries the key, value, rule and unit it names") {
+    device_params d;
+    d.g_off_s = d.g_on_s;
+    try {
+        d.validate();
+        FAIL("expected config_error");
+    } catch (const spikebar::config_error& e) {
+        CHECK(e.key == "device.g_off_s");
+        CHECK(e.value == spikebar::shortest(d.g_on_s));
+        CHECK(e.rule == "must be < device.g_on_s = " + spikebar::shortest(d.g_on_s));
+        CHECK(e.unit == "S");
+    }
+    try {
+        parse_adc_range("linear", "adc.range");
+        FAIL("expected config_error");
+    } catch (const spikebar::config_error& e) {
+        CHECK(e.key == "adc.range");
+        CHECK(e.value == "linear");
+    }
 }

@@ -350,3 +350,32 @@ TEST_CASE("the SEENN-II training keys parse and their bounds name key, value and
           "config x.ini: earlyexit.seenn2_layers = \"\": must name the policy net body (the head "
           "linear:<t_max> is appended)");
 }
+
+TEST_CASE("a bad value's config_error keeps its key and names its source as a field") {
+    const auto error = [](const std::string& text, const std::vector<std::string>& overrides) {
+        try {
+            parse_config(text, "config x.ini", overrides);
+        } catch (const spikebar::config_error& e) {
+            return e;
+        }
+        FAIL("parse_config should throw");
+        return spikebar::config_error("");
+    };
+    // From a library's validate(), blamed on the file.
+    spikebar::config_error e = error("[wires]\nr_row_ohm = -1\n", {});
+    CHECK(e.key == "wires.r_row_ohm");
+    CHECK(e.value == "-1");
+    CHECK(e.rule == "must be >= 0");
+    CHECK(e.unit == "ohm");
+    CHECK(e.source == "config x.ini");
+    // From parsing, blamed on --set.
+    e = error("", {"lif.reset=medium"});
+    CHECK(e.key == "lif.reset");
+    CHECK(e.rule == "expected one of hard, soft");
+    CHECK(e.source == "--set");
+    // A default that fails a cross-field check was given by nobody: no source.
+    e = error("", {"network.kind=ann"});
+    CHECK(std::string(e.what()) == "network.timesteps = 4: must be 1 for network.kind = ann [steps]");
+    CHECK(e.key == "network.timesteps");
+    CHECK(e.source.empty());
+}

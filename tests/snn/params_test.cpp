@@ -24,6 +24,17 @@ std::string error_of(P p, const std::function<void(P&)>& change) {
     return "(no config_error)";
 }
 
+template <class P>
+spikebar::config_error thrown_by(const P& p) {
+    try {
+        p.validate();
+    } catch (const spikebar::config_error& e) {
+        return e;
+    }
+    FAIL("validate() should throw");
+    return spikebar::config_error("");
+}
+
 }  // namespace
 
 TEST_CASE("default parameters are valid") {
@@ -70,4 +81,19 @@ TEST_CASE("network, lif and train validation messages name key, value and bound"
           "train.crop_pad = 17: must be in [0, 16] [pixels]");
     CHECK(error_of<T>({}, [](T& p) { p.bn_momentum = 0; }) ==
           "train.bn_momentum = 0: must be in (0, 1]");
+}
+
+TEST_CASE("validate's config_error carries the key it names, for the config to blame") {
+    neuron_params p;
+    p.threshold = 0;
+    spikebar::config_error e = thrown_by(p);
+    CHECK(e.key == "lif.threshold");
+    CHECK(e.value == "0");
+    CHECK(e.rule == "must be > 0");
+    CHECK(e.unit == "weight units");
+    train_params t;
+    t.surrogate = "sigmoid";
+    e = thrown_by(t);
+    CHECK(e.key == "train.surrogate");
+    CHECK(e.value == "sigmoid");
 }
