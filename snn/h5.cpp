@@ -175,7 +175,10 @@ std::string read_attr_string(const file& f, const std::string& obj, const std::s
     const quiet q;
     const id a = open_attr(f, obj, name);
     const id type(H5Aget_type(a.get()), H5Tclose);
-    if (H5Tget_class(type.get()) != H5T_STRING) fail(f, obj + "@" + name + " must be a string");
+    const id space(H5Aget_space(a.get()), H5Sclose);
+    // One element only: the buffers below hold one string, an array would overrun them.
+    if (H5Tget_class(type.get()) != H5T_STRING || H5Sget_simple_extent_npoints(space.get()) != 1)
+        fail(f, obj + "@" + name + " must be a string");
     if (H5Tis_variable_str(type.get()) > 0) {
         char* s = nullptr;
         const id mem(H5Tcopy(H5T_C_S1), H5Tclose);

@@ -1,6 +1,7 @@
 #include "snn/model_io.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <unistd.h>
@@ -309,6 +310,17 @@ bool spike_test_above(const h5::file& f, const std::string& g) {
     return t == "gt";
 }
 
+// An ANN layer's QCFS activation (snn/neuron.hpp): one clip threshold λ and one number of
+// quantization levels L, as the engine needs them.
+void check_qcfs(const h5::file& f, const std::string& g, const neuron_layer_params& np) {
+    const bool ok = np.levels.size() == 1 && np.threshold.size() == 1 && np.levels[0] >= 1 &&
+                    np.levels[0] <= 1 << 16 && np.levels[0] == std::floor(np.levels[0]) &&
+                    np.threshold[0] > 0 && std::isfinite(np.threshold[0]);
+    if (!ok)
+        throw spikebar::io_error(f.path + ": " + g + ": a QCFS activation needs one levels, an " +
+                                 "integer in [1, 65536], and one threshold > 0 (finite)");
+}
+
 model read_model(const h5::file& f) {
     if (h5::read_attr_string(f, "/", "format") != "spikebar-model")
         throw spikebar::io_error(f.path + ": /@format is not 'spikebar-model'");
@@ -383,6 +395,7 @@ model read_model(const h5::file& f) {
                                              "', expected hard or soft");
             }
             np.fire_above = spike_test_above(f, g);
+            if (m.net.kind == "ann" && !np.levels.empty()) check_qcfs(f, g, np);
             if (!np.syn_gain.empty() && np.syn_decay.empty())
                 throw spikebar::io_error(f.path + ": " + g + "/syn_gain needs " + g + "/syn_decay");
         } else if (l.kind == layer_kind::scale) {

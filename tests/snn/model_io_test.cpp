@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -281,5 +282,34 @@ TEST_CASE("loading a broken file throws an io_error naming the file and the path
         const std::string p = copy("bad_format.h5");
         rw_file(p).set_string_attr("/", "format", "keras");
         CHECK(error_of([&] { load_model(p); }) == p + ": /@format is not 'spikebar-model'");
+    }
+}
+
+TEST_CASE("an ANN whose QCFS activation the engine cannot run is refused when loaded") {
+    // Found by the model fuzz target: levels 0 or threshold <= 0 loaded, and the engine
+    // then threw std::invalid_argument ("internal error", exit 1) instead of an io_error.
+    // Reference: the QCFS definition (snn/neuron.hpp) needs one L >= 1 and one λ > 0.
+    temp_dir dir;
+    network_params net;
+    net.layers = "conv:2:3, lif, flatten, linear:2";
+    net.kind = "ann";
+    net.timesteps = 1;
+    model m = make_model(net, neuron_params{}, {1, 5, 5}, 7);
+    m.layers[1].neuron.levels = {4.0f};
+    m.layers[1].neuron.threshold = {0.5f};
+    const std::string good = dir.file("qcfs.h5");
+    save_model(m, good);
+    CHECK(load_model(good).layers[1].neuron.levels == std::vector<float>{4.0f});
+    const std::string expected = ": /layers/01: a QCFS activation needs one levels, an integer "
+                                 "in [1, 65536], and one threshold > 0 (finite)";
+    for (const auto& [levels, threshold] : std::vector<std::pair<float, float>>{
+             {0.0f, 0.5f}, {2.5f, 0.5f}, {4.0f, 0.0f}, {4.0f, -1.0f},
+             {4.0f, std::numeric_limits<float>::infinity()}}) {
+        m.layers[1].neuron.levels = {levels};
+        m.layers[1].neuron.threshold = {threshold};
+        const std::string p = dir.file("bad_qcfs.h5");
+        save_model(m, p);
+        INFO("levels " << levels << ", threshold " << threshold);
+        CHECK(error_of([&] { load_model(p); }) == p + expected);
     }
 }
