@@ -27,10 +27,10 @@ const char* const usage =
     "Runs " SPIKEBAR_SOURCE_DIR "/experiments/plot.py with /usr/bin/python3 (python3-matplotlib,\n"
     "python3-h5py); it lists the figures it writes.\n";
 
-}  // namespace
-
-int cmd_plot(const args& a) {
-    if (a.empty()) throw spikebar::config_error("plot: expected at least one FILE (see spikebar plot --help)");
+// The checks before plot.py runs. Their errors read "spikebar plot: ..." like the script's
+// own (docs/errors.md), not "spikebar: plot: ..." as main would print them.
+int run_plot(const args& a) {
+    if (a.empty()) throw spikebar::config_error("expected at least one FILE (see spikebar plot --help)");
     for (const std::string& s : a)
         if (s == "--help" || s == "-h") {
             std::fputs(usage, stdout);
@@ -50,14 +50,27 @@ int cmd_plot(const args& a) {
     argv.push_back(nullptr);
     std::fflush(stdout);
     const pid_t pid = fork();
-    if (pid < 0) throw spikebar::io_error("plot: cannot start " + std::string(python));
+    if (pid < 0) throw spikebar::io_error("cannot start " + std::string(python));
     if (pid == 0) {
         execv(python, argv.data());
         _exit(127);
     }
     int status = 0;
-    if (waitpid(pid, &status, 0) < 0) throw spikebar::io_error("plot: lost the plot.py process");
+    if (waitpid(pid, &status, 0) < 0) throw spikebar::io_error("lost the plot.py process");
     return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+}  // namespace
+
+int cmd_plot(const args& a) {
+    try {
+        return run_plot(a);
+    } catch (const spikebar::config_error& e) {
+        std::fprintf(stderr, "spikebar plot: %s\n", e.what());
+    } catch (const spikebar::io_error& e) {
+        std::fprintf(stderr, "spikebar plot: %s\n", e.what());
+    }
+    return 2;
 }
 
 }  // namespace experiments

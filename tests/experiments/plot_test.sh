@@ -52,4 +52,7 @@ out=$("$bin" plot "$tmp/run.h5" --overlay x 2>&1 >/dev/null) && { echo "FAIL: a 
 out=$("$bin" plot "$tmp/run.h5" --bogus 2>&1 >/dev/null) && { echo "FAIL: an unknown flag was accepted"; exit 1; } || rc=$?
 [ "$rc" = 2 ] && [ "$out" = "spikebar plot: unrecognized arguments: --bogus (see spikebar plot --help)" ] ||
     { echo "FAIL: unknown flag: exit $rc, '$out'"; exit 1; }
+out=$("$bin" plot 2>&1 >/dev/null) && { echo "FAIL: plot without files ran"; exit 1; } || rc=$?
+[ "$rc" = 2 ] && [ "$out" = "spikebar plot: expected at least one FILE (see spikebar plot --help)" ] ||
+    { echo "FAIL: no FILE: exit $rc, '$out'"; exit 1; }
 echo "bad input: one line 'spikebar plot: ...', exit 2"
