@@ -7,12 +7,14 @@
 #   ./setup.sh demo     install + build + the demo on the default config
 #   ./setup.sh test     install + build + every test (ctest)
 #   ./setup.sh bench    install (+ PyTorch and OpenBLAS for the peer) + build + benchmarks
+#   ./setup.sh sanitize install + an ASan + UBSan build (build-sanitize/) + every test in it;
+#                       any sanitizer report fails its test (docs/fuzzing.md)
 set -euo pipefail
 cd "$(dirname "$0")"
 
 mode=${1:-build}
-case "$mode" in build|demo|test|bench) ;; *)
-  echo "usage: ./setup.sh [build|demo|test|bench]" >&2; exit 2 ;;
+case "$mode" in build|demo|test|bench|sanitize) ;; *)
+  echo "usage: ./setup.sh [build|demo|test|bench|sanitize]" >&2; exit 2 ;;
 esac
 
 packages=(build-essential cmake libeigen3-dev libhdf5-dev libboost-program-options-dev
@@ -20,7 +22,7 @@ packages=(build-essential cmake libeigen3-dev libhdf5-dev libboost-program-optio
 # OpenMPI for `mpirun -np P spikebar sweep` (about 13 MB to download); the build works
 # without it (cmake -DSPIKEBAR_MPI=OFF, or simply absent: sweeps then run in one process).
 packages+=(libopenmpi-dev openmpi-bin)
-if [ "$mode" = test ]; then
+if [ "$mode" = test ] || [ "$mode" = sanitize ]; then
   # numpy and h5py for the Python tests of the analysis scripts (experiments/*.py),
   # matplotlib for the plot test, and the PyTorch peer check with OpenBLAS as in bench:
   # without them ctest skips those tests.
@@ -47,9 +49,16 @@ fi
 echo "[deps] ok" >&2
 
 jobs=$(nproc)
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release ${SPIKEBAR_CMAKE_ARGS:-} > build.log 2>&1 ||
+build=build
+flags=(-DCMAKE_BUILD_TYPE=Release)
+if [ "$mode" = sanitize ]; then
+  # Optimized with debug info: sanitizer reports name source lines, the suite stays fast.
+  build=build-sanitize
+  flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPIKEBAR_SANITIZE=ON -DSPIKEBAR_BUILD_BENCH=OFF)
+fi
+cmake -S . -B "$build" "${flags[@]}" ${SPIKEBAR_CMAKE_ARGS:-} > build.log 2>&1 ||
   { cat build.log >&2; echo "[build] cmake configure failed" >&2; exit 1; }
-cmake --build build -j"$jobs" >> build.log 2>&1 ||
+cmake --build "$build" -j"$jobs" >> build.log 2>&1 ||
   { tail -50 build.log >&2; echo "[build] failed (full log: build.log)" >&2; exit 1; }
 echo "[build] ok  ($(( $(date +%s) - start )) s)" >&2
 
@@ -57,4 +66,9 @@ case "$mode" in
   demo)  exec bash experiments/demo.sh ;;
   test)  exec ctest --test-dir build --output-on-failure -j"$jobs" ;;
   bench) exec bash bench/run.sh ;;
+  sanitize)
+    # Every report is fatal and names its stack; leaks are reported too.
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86
+    export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=86
+    exec ctest --test-dir "$build" --output-on-failure -j"$jobs" ;;
 esac
