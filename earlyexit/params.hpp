@@ -4,14 +4,18 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace earlyexit {
 
+// Each kind has one row in earlyexit/policy_table.cpp: its name, sweep knob and factory.
 enum class policy_kind { fixed, confidence, entropy, margin, patience, oracle, seenn2 };
 
 // Parses a policy name; throws spikebar::config_error naming earlyexit.policy.
 policy_kind parse_policy_kind(const std::string& name);
 const char* policy_name(policy_kind kind);
+// Every policy name, in the table's order.
+std::vector<std::string> policy_names();
 
 struct earlyexit_params {
     std::string policy = "confidence";  // fixed|confidence|entropy|margin|patience|oracle|seenn2
@@ -39,7 +43,7 @@ struct earlyexit_params {
                                         // cosine to train.lr_min [1]
     int seenn2_batch_size = 128;        // SEENN-II: samples per policy-gradient step [samples]
 
-    // Throws spikebar::config_error("earlyexit.<key> = <value>: must be ...").
+    // Throws spikebar::config_error{"earlyexit.<key>", value, rule, unit}.
     void validate() const;
     policy_kind kind() const { return parse_policy_kind(policy); }
     // The exit step of the fixed policy after resolving fixed_t = 0 to t_max.
@@ -53,5 +57,8 @@ const char* threshold_key(policy_kind kind);
 // A copy of p with its sweep knob set to value (integer knobs must get an integer value),
 // validated. Throws config_error naming the key when the value is out of range.
 earlyexit_params with_threshold(const earlyexit_params& p, double value);
+// The value of p's sweep knob (fixed: fixed_t = 0 resolved to t_max); NaN for policies
+// without one.
+double knob_value(const earlyexit_params& p);
 
 }  // namespace earlyexit

@@ -20,6 +20,7 @@
 #include "common/version.hpp"
 #include "earlyexit/oracle.hpp"
 #include "earlyexit/policy.hpp"
+#include "earlyexit/policy_table.hpp"
 #include "earlyexit/replay.hpp"
 #include "experiments/cli.hpp"
 #include "experiments/commands.hpp"
@@ -89,26 +90,6 @@ struct lane_report {
     earlyexit::replay_result single;  // per-sample results without --sweep
 };
 
-// The value of the policy's sweep knob in p; NaN for policies without one.
-double knob_value(const earlyexit::earlyexit_params& p) {
-    switch (p.kind()) {
-        case earlyexit::policy_kind::fixed:
-            return p.fixed_steps();
-        case earlyexit::policy_kind::confidence:
-            return p.alpha;
-        case earlyexit::policy_kind::entropy:
-            return p.entropy_threshold;
-        case earlyexit::policy_kind::margin:
-            return p.margin_delta;
-        case earlyexit::policy_kind::patience:
-            return p.patience_k;
-        case earlyexit::policy_kind::oracle:
-        case earlyexit::policy_kind::seenn2:
-            break;
-    }
-    return std::numeric_limits<double>::quiet_NaN();
-}
-
 lane_report replay_lane(const run_reader& run, int c, const earlyexit::earlyexit_params& params,
                         const sweep_spec* sweep) {
     const run_file_header& h = run.header();
@@ -130,7 +111,7 @@ lane_report replay_lane(const run_reader& run, int c, const earlyexit::earlyexit
             r.single = earlyexit::replay(*p, view, init.empty() ? nullptr : init.data());
         }
         r.rows.resize(1);
-        r.rows[0].threshold = knob_value(params);
+        r.rows[0].threshold = earlyexit::knob_value(params);
         r.rows[0].summary = earlyexit::summarize(r.single);
         earlyexit::mark_pareto(r.rows);
     }
@@ -488,18 +469,17 @@ int cmd_replay(const args& a) {
     info.config = effective_config(cfg);
     info.header = &h;
     info.policy = params.policy;
+    const char* knob = earlyexit::policy_row(kind).knob;  // nullptr: nothing to sweep
     if (sweep) {
-        if (kind == earlyexit::policy_kind::oracle || kind == earlyexit::policy_kind::seenn2)
+        if (!knob)
             fail("--sweep: policy " + params.policy + " has no threshold to sweep");
-        const std::string key = earlyexit::threshold_key(kind);
-        if (sweep->key != key)
+        if (sweep->key != knob)
             fail("--sweep " + sweep_text + ": the threshold of policy " + params.policy +
-                 " is earlyexit." + key + ", not " + sweep->key);
+                 " is earlyexit." + knob + ", not " + sweep->key);
         for (double v : sweep->values) earlyexit::with_threshold(params, v);  // range checks
         info.sweep = sweep_text;
     }
-    if (kind != earlyexit::policy_kind::oracle && kind != earlyexit::policy_kind::seenn2)
-        info.key = earlyexit::threshold_key(kind);
+    if (knob) info.key = knob;
     if (kind == earlyexit::policy_kind::seenn2 && h.policy_t.empty())
         fail("policy seenn2 replays the steps its policy net chose, /samples/policy_t, which " +
              run_path + " does not hold (a run logged with earlyexit.policy = " + h.policy + ")");

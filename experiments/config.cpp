@@ -175,15 +175,6 @@ void apply_overrides(std::map<std::string, assignment>& values,
     }
 }
 
-// The key that section s's validate() blamed in e. earlyexit/params.cpp still throws
-// free-form "earlyexit.<key> = <value>: <rule>" messages, so for that section alone the key
-// is read off the text; drop this once it throws through common/validate.hpp.
-std::string blamed_key(const spikebar::config_error& e, const config_detail::section& s) {
-    if (!e.key.empty() || s.name != "earlyexit") return e.key;
-    const std::string message = e.what();
-    return message.substr(0, message.find_first_of(" :"));
-}
-
 run_config build(std::map<std::string, assignment> values,
                  const std::vector<std::string>& overrides) {
     apply_overrides(values, overrides);
@@ -206,7 +197,7 @@ run_config build(std::map<std::string, assignment> values,
             s.validate(c);
         } catch (const spikebar::config_error& e) {
             // Blame the file or --set that gave the key; a default alone has no source.
-            const auto it = values.find(blamed_key(e, s));
+            const auto it = values.find(e.key);
             if (it == values.end()) throw;
             throw e.with_source(it->second.source);
         }

@@ -10,9 +10,7 @@ void add_earlyexit_sections(std::vector<section>& out) {
         out, "earlyexit",
         "Temporal early exit: which policy decides when a sample stops (docs/earlyexit.md).",
         &run_config::earlyexit)
-        .choice("policy", &earlyexit_params::policy,
-                {"fixed", "confidence", "entropy", "margin", "patience", "oracle", "seenn2"},
-                "exit policy")
+        .choice("policy", &earlyexit_params::policy, earlyexit::policy_names(), "exit policy")
         .key("t_max", &earlyexit_params::t_max, "timesteps",
              "T_max: every sample exits by this timestep")
         .key("fixed_t", &earlyexit_params::fixed_t, "timesteps",

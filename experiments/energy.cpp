@@ -42,42 +42,7 @@ const char* energy_component_name(int c) {
 }
 
 controller_ops controller_work(earlyexit::policy_kind kind, int classes) {
-    using earlyexit::policy_kind;
-    const std::uint64_t k1 = classes > 1 ? std::uint64_t(classes - 1) : 0;
-    controller_ops w;
-    switch (kind) {
-        case policy_kind::fixed:
-        case policy_kind::seenn2:
-        case policy_kind::oracle:
-            w.int_adds = 1;  // step counter against the exit step
-            break;
-        case policy_kind::confidence:
-            // argmax (K-1 compares), d_j = (S_j - S_top) / tau (K-1 subtracts, K-1
-            // multiplies by 1/tau), K-1 exps, R = sum (K-1 adds), R against the bound.
-            w.adds = 3 * k1 + 1;
-            w.mults = k1;
-            w.exps = k1;
-            break;
-        case policy_kind::margin:
-            // confidence's work, the largest exp (K-1 compares), p_max - p_2 and / Z.
-            w.adds = 4 * k1 + 2;
-            w.mults = k1 + 1;
-            w.exps = k1;
-            break;
-        case policy_kind::entropy:
-            // confidence's work, sum exp(d_j) d_j (K-1 multiplies and adds), ln Z, / Z,
-            // / ln K and the compare.
-            w.adds = 4 * k1 + 2;
-            w.mults = 2 * k1 + 2;
-            w.exps = k1 + 1;
-            break;
-        case policy_kind::patience:
-            // argmax (K-1 compares), compare with the last argmax, counter, counter vs k.
-            w.adds = k1 + 1;
-            w.int_adds = 2;
-            break;
-    }
-    return w;
+    return earlyexit::policy_row(kind).ops(classes);
 }
 
 energy_model::energy_model(const snn::model& deployed, const energy_params& p, bool crossbar,

@@ -28,6 +28,7 @@
 
 #include "crossbar/chip.hpp"
 #include "earlyexit/params.hpp"
+#include "earlyexit/policy_table.hpp"
 #include "snn/model.hpp"
 
 namespace experiments {
@@ -80,9 +81,8 @@ const char* energy_component_name(int c);
 
 // Arithmetic the exit controller does per active sample and step, by policy, for K
 // classes (docs/energy.md): softmax policies shift, scale and exponentiate K - 1 classes.
-struct controller_ops {
-    std::uint64_t adds = 0, mults = 0, exps = 0, int_adds = 0;
-};
+// Each policy's count is in its row of earlyexit/policy_table.cpp.
+using controller_ops = earlyexit::decision_ops;
 controller_ops controller_work(earlyexit::policy_kind kind, int classes);
 
 class energy_model {
