@@ -130,7 +130,7 @@ int cmd_train(const args& a) {
                  config_path.c_str(), tr.net().parameter_count(), cfg.network.timesteps, train.size(),
                  test.size(), omp_get_max_threads(),
                  cfg.train.hwa_active() ? "  hardware-aware" : "");
-    const int T = cfg.network.kind == "ann" ? 1 : cfg.network.timesteps;
+    const int T = cfg.network.steps();
     double seconds = seconds_before;
     std::string last_acc;
     for (int epoch = first_epoch; epoch < cfg.train.epochs; ++epoch) {

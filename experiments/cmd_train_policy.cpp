@@ -125,7 +125,7 @@ int cmd_train_policy(const args& a) {
     const run_config cfg = with_model(given, m, model_path);  // the model's [network], [lif]
     const auto& ee = cfg.earlyexit;
     const int tm = ee.t_max;
-    const int model_t = m.net.kind == "ann" ? 1 : m.timesteps();
+    const int model_t = m.steps();
     if (tm > model_t)
         throw spikebar::config_error("earlyexit.t_max = " + std::to_string(tm) + ": the SNN " +
                                      model_path + " runs " + std::to_string(model_t) +

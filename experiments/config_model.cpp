@@ -27,10 +27,6 @@ bool own_neuron_params(const snn::model& m) {
 
 }  // namespace
 
-int model_timesteps(const snn::model& m) {
-    return m.net.kind == "ann" ? 1 : m.timesteps();
-}
-
 bool model_governed_key(const std::string& key) {
     return key.rfind("network.", 0) == 0 || key.rfind("lif.", 0) == 0;
 }
@@ -98,7 +94,7 @@ run_config with_model(const run_config& c, const snn::model& m, const std::strin
 
 run_config for_inference(const run_config& c, const snn::model& m, const std::string& model_path) {
     run_config r = with_model(c, m, model_path);
-    const int T = model_timesteps(m);
+    const int T = m.steps();
     const auto it = c.given.find("earlyexit.t_max");
     if (it == c.given.end()) {
         r.earlyexit.t_max = T;

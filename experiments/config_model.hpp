@@ -16,9 +16,6 @@
 
 namespace experiments {
 
-// The model's step count: 1 for an ann, else /network@timesteps.
-int model_timesteps(const snn::model& m);
-
 // True for the [network] and [lif] keys: the model file, not the config, decides them at
 // inference, so a sweep over one cannot change a result.
 bool model_governed_key(const std::string& key);

@@ -27,7 +27,7 @@ crossbar_mapping map_model(const snn::model& deployed) {
     if (deployed.has_batchnorm())
         throw std::invalid_argument(
             "crossbar mapping needs a deployed model: fold_batchnorm first");
-    const bool ann = deployed.net.kind == "ann";
+    const bool ann = deployed.is_ann();
     value_range r = deployed.net.encoding == "rate" ? value_range::spikes : value_range::bounded;
     float bound = r == value_range::spikes ? 1.0f : deployed.input_max;
     crossbar_mapping map;
@@ -166,7 +166,7 @@ calibration_inputs record_calibration_inputs(const snn::model& deployed, const s
     first = std::min(first, data.size());
     n = std::min(n, data.size() - first);
     const crossbar_mapping map = map_model(deployed);
-    const int T = deployed.net.kind == "ann" ? 1 : deployed.timesteps();
+    const int T = deployed.steps();
     recording_synapse rec(deployed, map, first, n, T);
     snn::engine eng(deployed, rec, encoding_seed);
     if (n > 0) {

@@ -83,7 +83,7 @@ void append_records(sample_records& to, const sample_records& b) {
 std::vector<eval_result> evaluate_run(const snn::model& deployed,
                                       const std::vector<eval_lane>& lanes,
                                       const snn::dataset& data, const eval_options& opt) {
-    const int T = deployed.net.kind == "ann" ? 1 : deployed.timesteps();
+    const int T = deployed.steps();
     const int K = deployed.num_classes();
     const std::size_t N = data.size();
     const int nlanes = static_cast<int>(lanes.size());

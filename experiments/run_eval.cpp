@@ -32,7 +32,7 @@ evaluation run_evaluation(const run_config& given, const std::string& model_path
                                  "evaluate the model file spikebar train wrote");
     // The model governs [network], [lif] and T; cfg is what is simulated and recorded.
     const run_config cfg = for_inference(given, m, model_path);
-    const int T = model_timesteps(m);
+    const int T = m.steps();
     const auto policy = earlyexit::make_policy(cfg.earlyexit);  // oracle: config_error
     const snn::dataset test = load_dataset(cfg.data, "test", frame_inputs::accept);
     const auto& in = m.arch.input;

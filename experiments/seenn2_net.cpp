@@ -26,7 +26,7 @@ snn::model load_policy_net(const std::string& path, int t_max) {
             "earlyexit.seenn2_model = '': policy seenn2 needs the policy net that spikebar "
             "train-policy --out wrote");
     snn::model m = snn::load_model(path);
-    if (m.net.kind != "ann")
+    if (!m.is_ann())
         throw spikebar::io_error(path + ": /network@kind = '" + m.net.kind +
                                  "', a SEENN-II policy net is an ann (spikebar train-policy "
                                  "writes one)");
@@ -43,7 +43,7 @@ snn::model load_policy_net(const std::string& path, int t_max) {
 
 std::vector<std::int32_t> choose_timesteps(const snn::model& policy_net, const snn::dataset& data,
                                            int batch_size) {
-    if (policy_net.net.kind != "ann")
+    if (!policy_net.is_ann())
         throw std::invalid_argument("choose_timesteps: the policy net must be an ann");
     if (batch_size < 1) throw std::invalid_argument("choose_timesteps: batch_size < 1");
     const auto& in = policy_net.arch.input;
@@ -143,7 +143,7 @@ snn::model train_policy_net(snn::model net, const snn::dataset& train,
                             const std::function<void(const policy_epoch_report&)>& on_epoch,
                             const std::function<void(const snn::batch_report&)>& on_batch) {
     const int tm = p.t_max;
-    if (net.net.kind != "ann" || net.num_classes() != tm)
+    if (!net.is_ann() || net.num_classes() != tm)
         throw std::invalid_argument("train_policy_net: needs an ann with t_max outputs");
     if (train_correct.size() != train.size() * static_cast<std::size_t>(tm))
         throw std::invalid_argument("train_policy_net: correctness table does not match the set");

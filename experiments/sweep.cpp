@@ -321,7 +321,7 @@ std::vector<point_size> check_sweep_inputs(sweep_spec& s) {
         p.config = c;  // a point's run file records, and resume compares, what is simulated
         struct {
             int timesteps, c, h, w;
-        } const f{model_timesteps(net), net.arch.input.c, net.arch.input.h, net.arch.input.w};
+        } const f{net.steps(), net.arch.input.c, net.arch.input.h, net.arch.input.w};
         try {
             earlyexit::make_policy(c.earlyexit);
         } catch (const spikebar::config_error& e) {

@@ -20,7 +20,7 @@ void run_briefly(const snn::model& loaded) {
     std::vector<float> x(n * std::size_t(m.arch.input.size()));
     for (std::size_t i = 0; i < x.size(); ++i) x[i] = float(i % 7) / 6.0f;
     e.start(x.data(), n, 0);
-    const int steps = std::min(m.net.kind == "ann" ? 1 : m.timesteps(), 3);
+    const int steps = std::min(m.steps(), 3);
     for (int t = 0; t < steps; ++t) e.step();
     volatile float sink = 0;
     for (int slot : e.active())

@@ -41,7 +41,7 @@ void check_convertible(const model& ann, const convert_params& p) {
     if (ann.has_batchnorm())
         fail("convert: the model has BatchNorm layers that are not folded (a training "
              "checkpoint); convert the deployed model that spikebar train --out writes");
-    if (ann.net.kind != "ann")
+    if (!ann.is_ann())
         fail("convert: the model is an SNN (network.kind = " + ann.net.kind +
              "); convert takes an ANN (network.kind = ann) with ReLU or QCFS activations");
     const auto& layers = ann.arch.layers;

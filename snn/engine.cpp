@@ -31,7 +31,7 @@ engine::engine(const model& deployed, const synapse_op& synapse, std::uint64_t e
         throw std::invalid_argument("snn::engine needs a deployed model: fold_batchnorm first");
     const auto& layers = m_.arch.layers;
     std::size_t off = 0;
-    ann_ = m_.net.kind == "ann";
+    ann_ = m_.is_ann();
     rate_ = m_.net.encoding == "rate";
     bool binary = rate_;
     for (std::size_t i = 0; i < layers.size(); ++i) {

@@ -40,6 +40,9 @@ struct model {
     float input_max = 1.0f;  // [input units]
 
     int timesteps() const { return net.timesteps; }
+    // Engine steps per input: T for an SNN, 1 for an ANN [steps].
+    int steps() const { return net.steps(); }
+    bool is_ann() const { return net.is_ann(); }
     int num_classes() const { return arch.num_classes(); }
     // True when some layer is outside what the config syntax and the trainer know
     // (imported networks): other windows, sumpool/scale/threshold/li, own neuron params.

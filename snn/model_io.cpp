@@ -140,7 +140,7 @@ std::vector<std::pair<std::string, const std::vector<float>*>> tensors(const mod
     if (m.arch.layers[i].has_weights()) return {{"weight", &s.weight}, {"bias", &s.bias}};
     if (m.arch.layers[i].kind == layer_kind::bn) return {{"gamma", &s.gamma}, {"beta", &s.beta}};
     // A QCFS activation's trained threshold λ (snn/trainer.hpp).
-    if (m.net.kind == "ann" && m.arch.layers[i].kind == layer_kind::lif && !s.neuron.levels.empty())
+    if (m.is_ann() && m.arch.layers[i].kind == layer_kind::lif && !s.neuron.levels.empty())
         return {{"threshold", &s.neuron.threshold}};
     return {};
 }
@@ -395,7 +395,7 @@ model read_model(const h5::file& f) {
                                              "', expected hard or soft");
             }
             np.fire_above = spike_test_above(f, g);
-            if (m.net.kind == "ann" && !np.levels.empty()) check_qcfs(f, g, np);
+            if (m.is_ann() && !np.levels.empty()) check_qcfs(f, g, np);
             if (!np.syn_gain.empty() && np.syn_decay.empty())
                 throw spikebar::io_error(f.path + ": " + g + "/syn_gain needs " + g + "/syn_decay");
         } else if (l.kind == layer_kind::scale) {

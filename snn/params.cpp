@@ -12,12 +12,17 @@ surrogate_kind parse_surrogate(const std::string& name) {
     throw spikebar::check::not_one_of("train.surrogate", name, {"fast_sigmoid", "arctan", "triangle"});
 }
 
+net_kind parse_net_kind(const std::string& name) {
+    if (name == "snn") return net_kind::snn;
+    if (name == "ann") return net_kind::ann;
+    throw spikebar::check::not_one_of("network.kind", name, {"snn", "ann"});
+}
+
 void network_params::validate() const {
     using namespace spikebar::check;
     in_range("network.timesteps", timesteps, closed(1, 1024), "steps");
     one_of("network.encoding", encoding, {"direct", "rate"});
-    one_of("network.kind", kind, {"snn", "ann"});
-    require(kind != "ann" || timesteps == 1, "network.timesteps", timesteps,
+    require(parse_net_kind(kind) != net_kind::ann || timesteps == 1, "network.timesteps", timesteps,
             "must be 1 for network.kind = ann", "steps");
     require(!layers.empty(), "network.layers", "\"\"", "must list at least the readout layer");
 }

@@ -7,6 +7,12 @@
 
 namespace snn {
 
+// What the lif layers of a network are: spiking neurons (snn) or, in an ANN, ReLU or QCFS
+// activations that run one step per input.
+enum class net_kind { snn, ann };
+// Parses network.kind; throws spikebar::config_error naming it.
+net_kind parse_net_kind(const std::string& name);
+
 // [network]: architecture and how the input drives it.
 struct network_params {
     // Layer list, comma separated, applied in order. Tokens:
@@ -20,6 +26,10 @@ struct network_params {
     std::string encoding = "direct";  // direct (analog image every step) | rate (Bernoulli spikes)
     std::string kind = "snn";         // snn (lif layers spike) | ann (lif layers act as ReLU)
     void validate() const;
+    net_kind type() const { return parse_net_kind(kind); }
+    bool is_ann() const { return type() == net_kind::ann; }
+    // Engine steps per input: T for an SNN, 1 for an ANN [steps].
+    int steps() const { return is_ann() ? 1 : timesteps; }
 };
 
 // [lif]: neuron model shared by every lif layer.

@@ -21,7 +21,7 @@ constexpr int chunks = backprop::reduction_chunks;
 
 trainer::trainer(model m, const train_params& p, std::size_t steps_per_epoch)
     : m_(std::move(m)), p_(p), steps_per_epoch_(std::max<std::size_t>(steps_per_epoch, 1)) {
-    ann_ = m_.net.kind == "ann";
+    ann_ = m_.is_ann();
     qcfs_ = ann_ && p_.ann_activation == "qcfs";
     {
         // A QCFS ANN's lif layers carry λ (threshold) and L (levels); nothing else may.
