@@ -34,13 +34,14 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.hpp"
 #include "crossbar/normal.hpp"
-#include "experiments/config.hpp"
+#include "experiments/config/config.hpp"
 #include "experiments/counting_synapse.hpp"
 #include "experiments/crossbar_synapse.hpp"
-#include "experiments/dataset_io.hpp"
-#include "experiments/energy.hpp"
+#include "experiments/energy/energy.hpp"
 #include "experiments/evaluate.hpp"
+#include "experiments/io/dataset_io.hpp"
 #include "snn/engine.hpp"
 #include "snn/model_io.hpp"
 #include "snn/synapse.hpp"
@@ -50,10 +51,6 @@
 #endif
 
 namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
@@ -71,7 +68,7 @@ struct timing {
         c0 = std::clock();
     }
     void stop() {
-        walls.push_back(seconds_since(w0));
+        walls.push_back(spikebar::seconds_since(w0));
         cpus.push_back(double(std::clock() - c0) / CLOCKS_PER_SEC);
     }
     double wall() const { return median(walls); }
@@ -205,10 +202,10 @@ int main(int argc, char** argv) {
         cp.crossbar.tile_rows = cp.crossbar.tile_cols = tile;
         t0 = std::chrono::steady_clock::now();
         experiments::crossbar_synapse xs(m, cp, cfg.eval.chip_seed, 0);
-        const double build = seconds_since(t0);
+        const double build = spikebar::seconds_since(t0);
         t0 = std::chrono::steady_clock::now();
         experiments::calibrate_chips(m, train, 256, cfg.train.seed, {&xs});
-        const double calibrate = seconds_since(t0);
+        const double calibrate = spikebar::seconds_since(t0);
         crossbar::chip_params quiet = cp;
         quiet.device.read_noise_sigma = 0;
         experiments::crossbar_synapse xq(m, quiet, cfg.eval.chip_seed, 0);

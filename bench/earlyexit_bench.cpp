@@ -18,11 +18,11 @@
 #include <vector>
 
 #include "earlyexit/policy.hpp"
-#include "experiments/config.hpp"
+#include "experiments/config/config.hpp"
 #include "experiments/counting_synapse.hpp"
-#include "experiments/dataset_io.hpp"
-#include "experiments/energy.hpp"
+#include "experiments/energy/energy.hpp"
 #include "experiments/evaluate.hpp"
+#include "experiments/io/dataset_io.hpp"
 #include "snn/model_io.hpp"
 #include "snn/synapse.hpp"
 

@@ -14,10 +14,11 @@
 #include <string>
 #include <vector>
 
-#include "experiments/config.hpp"
-#include "experiments/dataset_io.hpp"
+#include "app/progress.hpp"
+#include "common/clock.hpp"
+#include "experiments/config/config.hpp"
 #include "experiments/hwa.hpp"
-#include "experiments/progress.hpp"
+#include "experiments/io/dataset_io.hpp"
 #include "snn/model_io.hpp"
 #include "snn/trainer.hpp"
 
@@ -84,14 +85,14 @@ int main(int argc, char** argv) {
                 [&](const snn::model& w, std::int64_t step) {
                     const auto t0 = std::chrono::steady_clock::now();
                     auto s = f(w, step);
-                    chip_s += experiments::seconds_since(t0);
+                    chip_s += spikebar::seconds_since(t0);
                     return s;
                 },
                 vary);
         }
         const auto t0 = std::chrono::steady_clock::now();
         const auto rep = tr.train_epoch(train, 0);
-        const double s = experiments::seconds_since(t0);
+        const double s = spikebar::seconds_since(t0);
         if (!v.hwa) plain_s = s;
         json += ",\n  \"" + std::string(v.name) + "_samples_per_s\": " + std::to_string(rep.samples / s);
         json += ",\n  \"" + std::string(v.name) + "_ratio_to_plain\": " + std::to_string(s / plain_s);

@@ -9,10 +9,11 @@
 #include <fstream>
 #include <string>
 
-#include "experiments/config.hpp"
-#include "experiments/dataset_io.hpp"
+#include "app/progress.hpp"
+#include "common/clock.hpp"
+#include "experiments/config/config.hpp"
 #include "experiments/evaluate.hpp"
-#include "experiments/progress.hpp"
+#include "experiments/io/dataset_io.hpp"
 #include "snn/model_io.hpp"
 #include "snn/synapse.hpp"
 #include "snn/trainer.hpp"
@@ -55,7 +56,7 @@ int main(int argc, char** argv) {
         experiments::evaluate(m, syn, test, batch, 0);  // warm-up: first-touch of buffers
         const auto t0 = std::chrono::steady_clock::now();
         const auto r = experiments::evaluate(m, syn, test, batch, 0);
-        const double s = experiments::seconds_since(t0);
+        const double s = spikebar::seconds_since(t0);
         json += ",\n  \"inference_images_per_s_T" + std::to_string(T) + "\": " + std::to_string(r.samples / s);
         json += ",\n  \"inference_accuracy_T" + std::to_string(T) + "\": " + std::to_string(r.accuracy(T));
     }
@@ -70,7 +71,7 @@ int main(int argc, char** argv) {
     tr.loss_and_gradients(train, warm);  // warm-up
     const auto t0 = std::chrono::steady_clock::now();
     const auto rep = tr.train_epoch(train, 0);
-    const double s = experiments::seconds_since(t0);
+    const double s = spikebar::seconds_since(t0);
     json += ",\n  \"train_samples_per_s_T4\": " + std::to_string(rep.samples / s) + "\n}\n";
     if (out_path.empty()) {
         std::fputs(json.c_str(), stdout);

@@ -1,5 +1,5 @@
 // A synapse operator that counts the digital work of another one (ideal hardware's energy,
-// experiments/energy.hpp): for every weighted layer, sample and step it runs,
+// experiments/energy/energy.hpp): for every weighted layer, sample and step it runs,
 //   acs  = sum over nonzero spike inputs i of fanout(i)     (binary inputs, event-driven)
 //   macs = sum over nonzero analog inputs i of fanout(i)    (analog inputs, zero-skipping)
 // fanout(i) = the number of weights input i multiplies: C_out times the output positions
@@ -10,7 +10,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "experiments/energy.hpp"
+#include "experiments/energy/energy.hpp"
 #include "snn/model.hpp"
 #include "snn/synapse.hpp"
 

@@ -19,7 +19,7 @@
 
 #include "common/errors.hpp"
 #include "common/format.hpp"
-#include "snn/h5.hpp"
+#include "common/h5.hpp"
 #include "crossbar/ir_drop.hpp"
 
 namespace experiments {

@@ -14,7 +14,7 @@
 // All off (or hardware_aware = false) trains with the ideal kernels.
 #pragma once
 #include "crossbar/chip.hpp"
-#include "experiments/config.hpp"
+#include "experiments/config/config.hpp"
 #include "snn/dataset.hpp"
 #include "snn/trainer.hpp"
 

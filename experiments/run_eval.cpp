@@ -4,13 +4,13 @@
 #include <chrono>
 #include <memory>
 
+#include "common/clock.hpp"
 #include "common/errors.hpp"
-#include "experiments/config_model.hpp"
+#include "experiments/config/config_model.hpp"
 #include "experiments/counting_synapse.hpp"
 #include "experiments/crossbar_synapse.hpp"
-#include "experiments/energy.hpp"
-#include "experiments/progress.hpp"
-#include "experiments/run_file.hpp"
+#include "experiments/energy/energy.hpp"
+#include "experiments/io/run_file.hpp"
 #include "experiments/seenn2_net.hpp"
 #include "snn/model_io.hpp"
 #include "snn/synapse.hpp"
@@ -103,7 +103,7 @@ evaluation run_evaluation(const run_config& given, const std::string& model_path
             const auto t0 = std::chrono::steady_clock::now();
             chips.push_back(
                 std::make_unique<crossbar_synapse>(m, cp, cfg.eval.chip_seed, std::uint64_t(k)));
-            chip_build_s.push_back(seconds_since(t0));
+            chip_build_s.push_back(spikebar::seconds_since(t0));
             chip_ptrs.push_back(chips.back().get());
             lanes.push_back({chips.back().get(), energy ? chips.back().get() : nullptr, nullptr});
         }
@@ -113,7 +113,7 @@ evaluation run_evaluation(const run_config& given, const std::string& model_path
             check_fits(train);
             calibration_samples = std::min(std::size_t(cfg.eval.calibration_samples), train.size());
             calibrate_chips(m, train, calibration_samples, cfg.train.seed, chip_ptrs);
-            calibration_s = seconds_since(t0);
+            calibration_s = spikebar::seconds_since(t0);
         }
     }
     const int C = static_cast<int>(lanes.size());
@@ -163,7 +163,7 @@ evaluation run_evaluation(const run_config& given, const std::string& model_path
     const auto t0 = std::chrono::steady_clock::now();
     evaluation ev;
     ev.lanes = evaluate_run(m, lanes, test, opt);
-    ev.eval_s = seconds_since(t0);
+    ev.eval_s = spikebar::seconds_since(t0);
     ev.timesteps = T;
     ev.chip_build_s = chip_build_s;
     ev.calibration_samples = calibration_samples;

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "experiments/config.hpp"
+#include "experiments/config/config.hpp"
 #include "experiments/evaluate.hpp"
 
 namespace experiments {

@@ -6,7 +6,7 @@
 #include <filesystem>
 
 #include "common/errors.hpp"
-#include "experiments/dataset_io.hpp"
+#include "experiments/io/dataset_io.hpp"
 #include "fuzz/h5_edit.hpp"
 #include "fuzz/run_model.hpp"
 

@@ -12,7 +12,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "snn/h5.hpp"
+#include "common/h5.hpp"
 
 namespace fuzz {
 namespace {

@@ -7,7 +7,7 @@
 #include <cstdint>
 
 #include "common/errors.hpp"
-#include "experiments/dataset_io.hpp"
+#include "experiments/io/dataset_io.hpp"
 #include "fuzz/h5_edit.hpp"
 #include "fuzz/run_model.hpp"
 

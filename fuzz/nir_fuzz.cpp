@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "common/errors.hpp"
-#include "experiments/nir_import.hpp"
+#include "experiments/nir/nir_import.hpp"
 #include "fuzz/h5_edit.hpp"
 #include "fuzz/run_model.hpp"
 

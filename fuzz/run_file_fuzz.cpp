@@ -9,7 +9,7 @@
 #include "earlyexit/params.hpp"
 #include "earlyexit/policy.hpp"
 #include "earlyexit/replay.hpp"
-#include "experiments/run_reader.hpp"
+#include "experiments/io/run_reader.hpp"
 #include "fuzz/h5_edit.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -6,7 +6,7 @@
 #include <cstdint>
 
 #include "common/errors.hpp"
-#include "experiments/tensor_dataset.hpp"
+#include "experiments/io/tensor_dataset.hpp"
 #include "fuzz/h5_edit.hpp"
 #include "fuzz/run_model.hpp"
 

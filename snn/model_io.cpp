@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "common/errors.hpp"
-#include "snn/h5.hpp"
+#include "common/h5.hpp"
 
 namespace snn {
 

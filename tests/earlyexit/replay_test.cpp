@@ -226,7 +226,7 @@ TEST_CASE("nearest-rank percentiles and Pareto ties") {
 }
 
 TEST_CASE("bad runs are rejected with a reason") {
-    // Ranges of values: experiments/value_range.hpp and its test.
+    // Ranges of values: experiments/config/value_range.hpp and its test.
     earlyexit_test::owned_run bad = earlyexit_test::random_run(1, 3, 2, 4);
     bad.labels[1] = 4;
     CHECK_THROWS_WITH_AS(bad.view().validate(), "run_view: label of sample 1 is 4, outside [0, 4)",

@@ -10,10 +10,10 @@
 #include <functional>
 #include <string>
 
+#include "app/commands.hpp"
+#include "app/progress.hpp"
 #include "common/errors.hpp"
-#include "experiments/commands.hpp"
-#include "experiments/config.hpp"
-#include "experiments/progress.hpp"
+#include "experiments/config/config.hpp"
 
 namespace {
 

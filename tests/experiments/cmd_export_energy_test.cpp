@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "app/commands.hpp"
 #include "common/errors.hpp"
 #include "common/rng.hpp"
-#include "experiments/commands.hpp"
 #include "run_fixture.hpp"
 
 namespace {

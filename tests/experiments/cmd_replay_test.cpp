@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "app/commands.hpp"
 #include "common/errors.hpp"
 #include "earlyexit/replay.hpp"
-#include "experiments/commands.hpp"
 #include "run_fixture.hpp"
 
 using run_fixture::read_doubles;

@@ -1,15 +1,15 @@
-// A run config against its model (experiments/config_model.hpp, docs/config.md "Config and
+// A run config against its model (experiments/config/config_model.hpp, docs/config.md "Config and
 // model"): the model's /network and /neuron govern; an explicitly given key that contradicts
 // them is an error naming both values; defaults take the model's values, so the effective
 // config records what is simulated. Reference: the rule as docs/config.md states it.
-#include "experiments/config_model.hpp"
+#include "experiments/config/config_model.hpp"
 
 #include <doctest/doctest.h>
 
 #include <string>
 
 #include "common/errors.hpp"
-#include "experiments/sweep.hpp"
+#include "experiments/sweep/sweep.hpp"
 #include "fixtures.hpp"
 
 using experiments::for_inference;

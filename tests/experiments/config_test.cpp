@@ -1,7 +1,7 @@
 // INI config loading: every kind of bad input gives one exact line naming section.key,
 // the value and what was expected; good input, overrides and defaults give the documented
 // values; the effective config and the --dump template read back to the same config.
-#include "experiments/config.hpp"
+#include "experiments/config/config.hpp"
 
 #include <doctest/doctest.h>
 #include <unistd.h>

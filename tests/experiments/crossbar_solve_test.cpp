@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
+#include "app/commands.hpp"
 #include "common/errors.hpp"
 #include "common/rng.hpp"
 #include "crossbar/ir_drop.hpp"
-#include "experiments/commands.hpp"
 #include "experiments/crossbar_solve.hpp"
 
 namespace fs = std::filesystem;

@@ -21,13 +21,13 @@
 #include <string>
 #include <vector>
 
+#include "app/commands.hpp"
 #include "common/errors.hpp"
+#include "common/h5.hpp"
 #include "common/rng.hpp"
-#include "experiments/commands.hpp"
 #include "experiments/evaluate.hpp"
 #include "fixtures.hpp"
 #include "snn/engine.hpp"
-#include "snn/h5.hpp"
 #include "snn/model.hpp"
 #include "snn/model_io.hpp"
 #include "snn/synapse.hpp"

@@ -2,7 +2,7 @@
 // come back as byte/255 in order, and every kind of bad file gives one exact io_error line.
 // Reference: the IDX layout of http://yann.lecun.com/exdb/mnist/ and the CIFAR-10 binary
 // layout of https://www.cs.toronto.edu/~kriz/cifar.html.
-#include "experiments/dataset_io.hpp"
+#include "experiments/io/dataset_io.hpp"
 
 #include <doctest/doctest.h>
 #include <unistd.h>

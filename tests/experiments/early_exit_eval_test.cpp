@@ -1,5 +1,5 @@
 // Checks early exit inside the evaluation (experiments/evaluate.hpp) and the run file
-// writer (experiments/run_file.hpp):
+// writer (experiments/io/run_file.hpp):
 //  - online exit (exited samples leave the batch) against the full log of the same run and
 //    against offline replay (earlyexit::replay) of that log: exits, predictions and
 //    energies bit for bit, on ideal hardware and on noisy crossbar chips;
@@ -17,15 +17,15 @@
 #include <string>
 #include <vector>
 
+#include "common/h5.hpp"
 #include "earlyexit/controller.hpp"
 #include "earlyexit/replay.hpp"
 #include "experiments/counting_synapse.hpp"
 #include "experiments/crossbar_synapse.hpp"
-#include "experiments/energy.hpp"
+#include "experiments/energy/energy.hpp"
 #include "experiments/evaluate.hpp"
-#include "experiments/run_file.hpp"
+#include "experiments/io/run_file.hpp"
 #include "fixtures.hpp"
-#include "snn/h5.hpp"
 #include "snn/synapse.hpp"
 
 using namespace experiments;

@@ -1,8 +1,8 @@
-// Checks the energy model (experiments/energy.hpp) against its documented formulas written
+// Checks the energy model (experiments/energy/energy.hpp) against its documented formulas written
 // out independently here, the digital op counter (experiments/counting_synapse.hpp) against
 // a slow explicit loop over every output, tap and input channel, and the cited constants
 // file against the built-in defaults.
-#include "experiments/energy.hpp"
+#include "experiments/energy/energy.hpp"
 
 #include <doctest/doctest.h>
 
@@ -12,7 +12,7 @@
 
 #include "common/errors.hpp"
 #include "common/rng.hpp"
-#include "experiments/config.hpp"
+#include "experiments/config/config.hpp"
 #include "experiments/counting_synapse.hpp"
 #include "snn/model.hpp"
 #include "snn/synapse.hpp"
@@ -71,7 +71,7 @@ TEST_CASE("[energy] rejects bad values with one line naming the key") {
 }
 
 TEST_CASE("energy_model: every component follows its formula and the total is their sum") {
-    // Reference: the formulas of experiments/energy.hpp and docs/energy.md, evaluated here
+    // Reference: the formulas of experiments/energy/energy.hpp and docs/energy.md, evaluated here
     // term by term from the layer shapes.
     const snn::model m = small_model();
     const auto& L = m.arch.layers;  // conv, lif, maxpool, flatten, linear, lif, linear

@@ -1,7 +1,7 @@
 // Event binning and `spikebar dataset from-events` (docs/datasets.md) against counts worked
 // out by hand, the N-MNIST 40-bit event layout (Orchard et al. 2015, the Read_Ndataset.m
 // reader of garrickorchard.com/datasets/n-mnist), and exact messages for bad input.
-#include "experiments/event_frames.hpp"
+#include "experiments/io/event_frames.hpp"
 
 #include <doctest/doctest.h>
 
@@ -11,11 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "app/commands.hpp"
 #include "common/errors.hpp"
-#include "experiments/commands.hpp"
-#include "experiments/tensor_dataset.hpp"
+#include "common/h5.hpp"
+#include "experiments/io/tensor_dataset.hpp"
 #include "h5_fixture.hpp"
-#include "snn/h5.hpp"
 
 using experiments::binning_params;
 using experiments::event_list;

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "common/errors.hpp"
-#include "experiments/config.hpp"
+#include "experiments/config/config.hpp"
 #include "experiments/crossbar_synapse.hpp"
 #include "fixtures.hpp"
 #include "snn/engine.hpp"

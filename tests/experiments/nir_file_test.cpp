@@ -2,7 +2,7 @@
 // see its README: node counts, types, shapes and first values as `h5dump` prints them),
 // against small files written here with the HDF5 C API (nested graphs and every rejection,
 // with its exact message), and against itself (write_graph -> read_graph is bit-identical).
-#include "experiments/nir_file.hpp"
+#include "experiments/nir/nir_file.hpp"
 
 #include <doctest/doctest.h>
 #include <hdf5.h>
@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "common/errors.hpp"
-#include "snn/h5.hpp"
+#include "common/h5.hpp"
 
 namespace fs = std::filesystem;
 namespace nir = experiments::nir;

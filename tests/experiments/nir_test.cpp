@@ -1,4 +1,4 @@
-// NIR import and export (experiments/nir_import.hpp, nir_export.hpp): the real files other
+// NIR import and export (experiments/nir/nir_import.hpp, nir_export.hpp): the real files other
 // frameworks' exporters wrote (tests/data/nir, from /work/shared/nir-fixtures) against
 // their node lists and against traces solved by hand from NIR's equations and docs/nir.md;
 // every rejection against its exact message; and the round trip of spikebar's models.
@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "common/errors.hpp"
-#include "experiments/nir_export.hpp"
-#include "experiments/nir_file.hpp"
-#include "experiments/nir_import.hpp"
+#include "experiments/nir/nir_export.hpp"
+#include "experiments/nir/nir_file.hpp"
+#include "experiments/nir/nir_import.hpp"
 #include "fixtures.hpp"
 #include "snn/engine.hpp"
 #include "snn/model_io.hpp"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# `spikebar plot` (experiments/plot.py) on real output files: a run file, a replay file, an
+# `spikebar plot` (app/plot.py) on real output files: a run file, a replay file, an
 # overlay of two replay files and one of two crossbar run files each give their PNGs
 # (checked by the PNG signature); a file that is not a spikebar file, a run file without
 # /shadow given to --overlay, files of two kinds overlaid, or an unknown flag, is one line

@@ -16,11 +16,11 @@
 #include <vector>
 
 #include "common/errors.hpp"
-#include "experiments/config.hpp"
-#include "experiments/run_reader.hpp"
-#include "experiments/sweep_file.hpp"
+#include "common/h5.hpp"
+#include "experiments/config/config.hpp"
+#include "experiments/io/run_reader.hpp"
+#include "experiments/sweep/sweep_file.hpp"
 #include "fixtures.hpp"
-#include "snn/h5.hpp"
 #include "snn/model_io.hpp"
 
 namespace fs = std::filesystem;

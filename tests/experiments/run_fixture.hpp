@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "earlyexit/controller.hpp"
-#include "experiments/config.hpp"
+#include "experiments/config/config.hpp"
 
 namespace run_fixture {
 

@@ -2,7 +2,7 @@
 // docs/output-format.md (run_fixture.hpp): what it reads must be what was written, and
 // every malformed file must give one io_error line naming the file, the object and what was
 // expected.
-#include "experiments/run_reader.hpp"
+#include "experiments/io/run_reader.hpp"
 
 #include <doctest/doctest.h>
 

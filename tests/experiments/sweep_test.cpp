@@ -1,8 +1,8 @@
-// The [sweep] grid (experiments/sweep.hpp): lists, ranges and zip groups expand to the
+// The [sweep] grid (experiments/sweep/sweep.hpp): lists, ranges and zip groups expand to the
 // documented points in the documented order, every point's config is the base config plus
 // its values, and every bad line fails before anything runs with the exact message of
 // docs/sweep.md. Reference: the expansions written out by hand.
-#include "experiments/sweep.hpp"
+#include "experiments/sweep/sweep.hpp"
 
 #include <doctest/doctest.h>
 
@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "common/errors.hpp"
-#include "experiments/sweep_file.hpp"
+#include "experiments/sweep/sweep_file.hpp"
 
 using experiments::expand_sweep_values;
 using experiments::plan_sweep;

@@ -1,7 +1,7 @@
 // The HDF5 tensor dataset (docs/datasets.md) against small files written here: values come
 // back element by element, every kind of bad file gives its one exact io_error line, and
 // eval drives step t with frame t exactly as the network's equations written out as loops.
-#include "experiments/tensor_dataset.hpp"
+#include "experiments/io/tensor_dataset.hpp"
 
 #include <doctest/doctest.h>
 
@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "common/errors.hpp"
-#include "experiments/dataset_io.hpp"
 #include "experiments/evaluate.hpp"
+#include "experiments/io/dataset_io.hpp"
 #include "experiments/run_eval.hpp"
 #include "h5_fixture.hpp"
 #include "snn/model.hpp"

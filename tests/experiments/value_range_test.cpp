@@ -1,7 +1,7 @@
-// Lists and start:step:stop ranges (experiments/value_range.hpp), the one grammar of [sweep]
+// Lists and start:step:stop ranges (experiments/config/value_range.hpp), the one grammar of [sweep]
 // lines and replay --sweep. References: the expansions written out by hand, numpy.arange's
 // field order (start, step, stop) with stop included, and the messages of docs/sweep.md.
-#include "experiments/value_range.hpp"
+#include "experiments/config/value_range.hpp"
 
 #include <doctest/doctest.h>
 
