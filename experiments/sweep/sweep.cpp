@@ -1,6 +1,7 @@
 // Expansion and validation of a sweep's [sweep] section (see sweep.hpp).
 #include "experiments/sweep/sweep.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -42,12 +43,6 @@ const config_key_info* find_key(const std::vector<config_key_info>& keys, const 
 
 bool numeric(const config_key_info* k) {
     return k && (k->type == "int" || k->type == "uint64" || k->type == "real");
-}
-
-// The key a config message names ("--set: lif.decay = 1.5: ..." or "lif.decay = 1.5: ...").
-std::string key_of_message(std::string msg) {
-    if (msg.rfind("--set: ", 0) == 0) msg = msg.substr(7);
-    return msg.substr(0, msg.find_first_of(" :"));
 }
 
 std::string join_values(const std::vector<std::string>& keys,
@@ -109,32 +104,26 @@ std::vector<std::string> expand_sweep_values(const std::string& key, const std::
     return list_values(text, where);
 }
 
-sweep_spec plan_sweep(const std::string& text, const std::string& source,
-                      const std::vector<std::string>& overrides, const std::string& model) {
-    sweep_spec s;
-    s.source = source;
-    s.text = text;
-    s.overrides = overrides;
-    s.model = model;
-    const std::string pre = source + ": [sweep] ";
-    const std::vector<sweep_line> lines = read_sweep_section(text, source);
-    parse_config(text, source, overrides);  // the base config: its own messages first
-    if (lines.empty())
-        throw spikebar::config_error(source +
-                                     ": no [sweep] section, or one that varies no key "
-                                     "(docs/sweep.md)");
+namespace {
 
-    // Values of every varied key, and the zip groups.
-    const auto keys = config_keys();
+// The varied keys of [sweep]: each key's values (ranges expanded), its line as written,
+// the keys in [sweep] order, and the zip line.
+struct varied_keys {
     std::map<std::string, std::vector<std::string>> values;
-    std::map<std::string, std::string> line_of;  // the text of each key's line
-    std::vector<std::string> order;              // varied keys in [sweep] order
+    std::map<std::string, std::string> line_of;
+    std::vector<std::string> order;
     std::string zip_text;
     bool has_zip = false;
+};
+
+varied_keys read_varied(const std::vector<sweep_line>& lines, const std::string& pre,
+                        const std::vector<std::string>& overrides, const std::string& model) {
+    const auto keys = config_keys();
+    varied_keys v;
     for (const auto& l : lines) {
         if (l.key == "zip") {
-            zip_text = l.value;
-            has_zip = true;
+            v.zip_text = l.value;
+            v.has_zip = true;
             continue;
         }
         if (l.key != "model") {
@@ -152,96 +141,120 @@ sweep_spec plan_sweep(const std::string& text, const std::string& source,
             throw spikebar::config_error(pre +
                                          "model is also given by --model; drop one of the two");
         }
-        values[l.key] = expand_sweep_values(l.key, l.value, pre);
-        line_of[l.key] = l.value;
-        order.push_back(l.key);
+        v.values[l.key] = expand_sweep_values(l.key, l.value, pre);
+        v.line_of[l.key] = l.value;
+        v.order.push_back(l.key);
     }
-    if (model.empty() && !values.count("model"))
-        throw spikebar::config_error(source +
-                                     ": no model: give --model M or a [sweep] line model = M, ...");
+    return v;
+}
 
-    std::map<std::string, std::size_t> group_of;  // key -> zip group
+// The zip groups: keys that vary together, row by row.
+struct zip_groups {
+    std::map<std::string, std::size_t> group_of;  // key -> group
     std::vector<std::vector<std::string>> groups;
-    if (has_zip) {
-        const std::string zpre = pre + "zip = " + (zip_text.empty() ? "''" : zip_text) + ": ";
-        for (const auto& g : split(zip_text, ';')) {
-            std::vector<std::string> group;
-            for (const auto& k : split(g, ',')) {
-                if (k.empty()) throw spikebar::config_error(zpre + "empty key in a group");
-                if (!values.count(k))
-                    throw spikebar::config_error(zpre + "'" + k + "' is not varied in [sweep]");
-                if (group_of.count(k))
-                    throw spikebar::config_error(zpre + "'" + k + "' is in two groups");
-                group_of[k] = groups.size();
-                group.push_back(k);
-            }
-            if (group.size() < 2)
-                throw spikebar::config_error(zpre + "a group needs two keys or more");
-            for (const auto& k : group) {
-                if (values[k].size() != values[group[0]].size())
-                    throw spikebar::config_error(zpre + "lists of different lengths (" + group[0] +
-                                                 ": " + std::to_string(values[group[0]].size()) +
-                                                 ", " + k + ": " +
-                                                 std::to_string(values[k].size()) + ")");
-            }
-            groups.push_back(group);
-        }
-    }
+};
 
-    // Axes in the order of their first key.
+zip_groups read_zip(const varied_keys& v, const std::string& pre) {
+    zip_groups z;
+    if (!v.has_zip) return z;
+    const std::string zpre = pre + "zip = " + (v.zip_text.empty() ? "''" : v.zip_text) + ": ";
+    for (const auto& g : split(v.zip_text, ';')) {
+        std::vector<std::string> group;
+        for (const auto& k : split(g, ',')) {
+            if (k.empty()) throw spikebar::config_error(zpre + "empty key in a group");
+            if (!v.values.count(k))
+                throw spikebar::config_error(zpre + "'" + k + "' is not varied in [sweep]");
+            if (z.group_of.count(k))
+                throw spikebar::config_error(zpre + "'" + k + "' is in two groups");
+            z.group_of[k] = z.groups.size();
+            group.push_back(k);
+        }
+        if (group.size() < 2) throw spikebar::config_error(zpre + "a group needs two keys or more");
+        const std::size_t n0 = v.values.at(group[0]).size();
+        for (const auto& k : group) {
+            const std::size_t nk = v.values.at(k).size();
+            if (nk != n0)
+                throw spikebar::config_error(zpre + "lists of different lengths (" + group[0] +
+                                             ": " + std::to_string(n0) + ", " + k + ": " +
+                                             std::to_string(nk) + ")");
+        }
+        z.groups.push_back(group);
+    }
+    return z;
+}
+
+// The axes in the order of their first key: one per unzipped key, one per zip group. A
+// repeated value (or zip row) is refused: it is a typo.
+void build_axes(const varied_keys& v, const zip_groups& z, const std::string& pre,
+                sweep_spec& s) {
     std::set<std::size_t> placed;
-    for (const auto& k : order) {
+    for (const auto& k : v.order) {
         std::vector<std::string> axis_keys{k};
-        const auto g = group_of.find(k);
-        if (g != group_of.end()) {
+        const auto g = z.group_of.find(k);
+        if (g != z.group_of.end()) {
             if (!placed.insert(g->second).second) continue;
-            axis_keys = groups[g->second];
+            axis_keys = z.groups[g->second];
         }
         sweep_axis a;
         a.keys = axis_keys;
-        std::map<std::vector<std::string>, std::size_t> seen;  // a repeat is a typo
-        for (std::size_t r = 0; r < values[axis_keys[0]].size(); ++r) {
+        std::map<std::vector<std::string>, std::size_t> seen;
+        for (std::size_t r = 0; r < v.values.at(axis_keys[0]).size(); ++r) {
             std::vector<std::string> row;
-            for (const auto& ak : axis_keys) row.push_back(values[ak][r]);
+            for (const auto& ak : axis_keys) row.push_back(v.values.at(ak)[r]);
             const auto [it, fresh] = seen.emplace(row, r);
             if (!fresh && axis_keys.size() == 1)
-                throw spikebar::config_error(pre + k + " = " + line_of[k] + ": value " + row[0] +
-                                             " appears twice");
+                throw spikebar::config_error(pre + k + " = " + v.line_of.at(k) + ": value " +
+                                             row[0] + " appears twice");
             if (!fresh)
                 throw spikebar::config_error(
-                    pre + "zip = " + zip_text + ": row " + std::to_string(r) + " (" +
+                    pre + "zip = " + v.zip_text + ": row " + std::to_string(r) + " (" +
                     join_values(axis_keys, row) + ") repeats row " + std::to_string(it->second));
             a.rows.push_back(row);
         }
         for (const auto& ak : axis_keys) s.keys.push_back(ak);
         s.axes.push_back(std::move(a));
     }
+}
 
-    // Each axis row alone on the base config: a bad value is named as it was written.
-    const auto with_values = [&](const std::vector<std::string>& ks,
-                                 const std::vector<std::string>& vs) {
-        std::vector<std::string> ov = overrides;
-        for (std::size_t i = 0; i < ks.size(); ++i)
-            if (ks[i] != "model") ov.push_back(ks[i] + "=" + vs[i]);
-        return ov;
-    };
+// The --set overrides plus keys = values (model excluded: it is not a config key).
+std::vector<std::string> with_values(const std::vector<std::string>& overrides,
+                                     const std::vector<std::string>& ks,
+                                     const std::vector<std::string>& vs) {
+    std::vector<std::string> ov = overrides;
+    for (std::size_t i = 0; i < ks.size(); ++i)
+        if (ks[i] != "model") ov.push_back(ks[i] + "=" + vs[i]);
+    return ov;
+}
+
+// A config error of a sweep value, which parse_config blames on --set: its text without
+// that source, since the value came from [sweep].
+std::string without_set_source(const spikebar::config_error& e) {
+    if (!e.key.empty() && e.source == "--set")
+        return spikebar::config_error(e.key, e.value, e.rule, e.unit).what();
+    const std::string msg = e.what();
+    return msg.rfind("--set: ", 0) == 0 ? msg.substr(7) : msg;
+}
+
+// Each axis row alone on the base config, so that a bad value is named as it was written.
+void check_axis_rows(const sweep_spec& s, const std::string& pre) {
     for (const auto& a : s.axes) {
         for (const auto& row : a.rows) {
             try {
-                parse_config(text, source, with_values(a.keys, row));
+                parse_config(s.text, s.source, with_values(s.overrides, a.keys, row));
             } catch (const spikebar::config_error& e) {
-                const std::string msg = e.what();
-                const std::string named = key_of_message(msg);
-                bool ours = false;
-                for (const auto& k : a.keys) ours = ours || k == named;
-                if (ours && msg.rfind("--set: ", 0) == 0)
-                    throw spikebar::config_error(pre + msg.substr(7));
-                throw spikebar::config_error(pre + "with " + join_values(a.keys, row) + ": " + msg);
+                const bool ours = std::find(a.keys.begin(), a.keys.end(), e.key) != a.keys.end();
+                if (ours && e.source == "--set")
+                    throw spikebar::config_error(pre + without_set_source(e));
+                throw spikebar::config_error(pre + "with " + join_values(a.keys, row) + ": " +
+                                             e.what());
             }
         }
     }
+}
 
-    // Every point.
+// Every point of the grid (the last axis varies fastest), its config, and the sweep's
+// fingerprint.
+void expand_points(const std::string& pre, sweep_spec& s) {
     std::size_t total = 1;
     for (const auto& a : s.axes) {
         total *= a.rows.size();
@@ -253,7 +266,7 @@ sweep_spec plan_sweep(const std::string& text, const std::string& source,
     for (std::size_t i = 0; i < total; ++i) {
         sweep_point p;
         p.index = i;
-        p.model = model;
+        p.model = s.model;
         std::size_t rest = i;
         std::vector<std::vector<std::string>> rows(s.axes.size());
         for (std::size_t a = s.axes.size(); a-- > 0;) {
@@ -267,18 +280,42 @@ sweep_spec plan_sweep(const std::string& text, const std::string& source,
             }
         }
         try {
-            p.config = parse_config(text, source, with_values(s.keys, p.values));
+            p.config = parse_config(s.text, s.source, with_values(s.overrides, s.keys, p.values));
         } catch (const spikebar::config_error& e) {
-            std::string msg = e.what();
-            if (msg.rfind("--set: ", 0) == 0) msg = msg.substr(7);
             throw spikebar::config_error(pre + "point " + std::to_string(i) + " (" +
-                                         join_values(s.keys, p.values) + "): " + msg);
+                                         join_values(s.keys, p.values) + "): " +
+                                         without_set_source(e));
         }
         identity +=
             "point " + std::to_string(i) + "\nmodel = " + p.model + "\n" + result_config(p.config);
         s.points.push_back(std::move(p));
     }
     s.fingerprint = fingerprint_of(identity);
+}
+
+}  // namespace
+
+sweep_spec plan_sweep(const std::string& text, const std::string& source,
+                      const std::vector<std::string>& overrides, const std::string& model) {
+    sweep_spec s;
+    s.source = source;
+    s.text = text;
+    s.overrides = overrides;
+    s.model = model;
+    const std::string pre = source + ": [sweep] ";
+    const std::vector<sweep_line> lines = read_sweep_section(text, source);
+    parse_config(text, source, overrides);  // the base config: its own messages first
+    if (lines.empty())
+        throw spikebar::config_error(source +
+                                     ": no [sweep] section, or one that varies no key "
+                                     "(docs/sweep.md)");
+    const varied_keys v = read_varied(lines, pre, overrides, model);
+    if (model.empty() && !v.values.count("model"))
+        throw spikebar::config_error(source +
+                                     ": no model: give --model M or a [sweep] line model = M, ...");
+    build_axes(v, read_zip(v, pre), pre, s);
+    check_axis_rows(s, pre);
+    expand_points(pre, s);
     return s;
 }
 
