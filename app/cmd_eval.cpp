@@ -9,9 +9,9 @@
 #include <optional>
 
 #include "app/cli.hpp"
-#include "app/run_cli.hpp"
 #include "app/commands.hpp"
 #include "app/progress.hpp"
+#include "app/run_cli.hpp"
 #include "common/errors.hpp"
 #include "experiments/config/config.hpp"
 #include "experiments/run_eval.hpp"

@@ -3,30 +3,25 @@
 // fsync, rename); once all are there they are assembled into the sweep file OUT
 // (docs/output-format.md, "Sweep file") and the work directory is removed. A sweep killed
 // at any moment continues with --resume: finished point files that belong to this sweep are
-// kept, nothing else is trusted.
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
+// kept, nothing else is trusted (experiments/sweep/sweep_workdir.hpp).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <sstream>
 
 #include "app/cli.hpp"
-#include "app/run_cli.hpp"
 #include "app/commands.hpp"
 #include "app/progress.hpp"
+#include "app/run_cli.hpp"
 #include "common/errors.hpp"
-#include "common/h5.hpp"
 #include "experiments/config/config.hpp"
 #include "experiments/run_eval.hpp"
 #include "experiments/sweep/sweep.hpp"
 #include "experiments/sweep/sweep_file.hpp"
 #include "experiments/sweep/sweep_ranks.hpp"
+#include "experiments/sweep/sweep_workdir.hpp"
 
 namespace experiments {
 
@@ -63,36 +58,6 @@ void parse_shard(const std::string& text, int* index, int* count) {
     if (!ok || *count < 1 || *index < 0 || *index >= *count)
         throw spikebar::config_error("sweep: --shard " + text +
                                      ": expected i/n with 0 <= i < n, e.g. 0/4");
-}
-
-// The work directory's manifest: which sweep (and shard) its point files belong to.
-std::string manifest_text(const sweep_spec& s, int si, int sn) {
-    return "# spikebar sweep work directory: finished points are point_NNNNN.h5\n"
-           "fingerprint = " +
-           s.fingerprint + "\npoints = " + std::to_string(s.points.size()) +
-           "\nshard = " + std::to_string(si) + "/" + std::to_string(sn) + "\n";
-}
-
-void write_file_atomically(const std::string& path, const std::string& text) {
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << text;
-        if (!out) throw spikebar::io_error(tmp + ": cannot write");
-    }
-    h5::commit_file(tmp, path);
-}
-
-// One process at a time per work directory; the lock goes with the process, kill -9 too.
-int lock_work_dir(const std::string& work) {
-    const std::string path = work + "/lock";
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) throw spikebar::io_error(path + ": cannot open");
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        ::close(fd);
-        throw spikebar::config_error("sweep: another spikebar sweep is running in " + work);
-    }
-    return fd;
 }
 
 std::string mean_sd(double mean, double sd, int lanes) {
@@ -176,7 +141,6 @@ int cmd_sweep(const args& a) {
     int si = 0, sn = 1;
     if (!shard.empty()) parse_shard(shard, &si, &sn);
     const std::string command = command_line("sweep", a);
-    const std::string work = out_path + ".work";
 
     sweep_ranks ranks;
     const bool root = ranks.rank() == 0;
@@ -200,80 +164,24 @@ int cmd_sweep(const args& a) {
                                      std::to_string(s.points.size()) + ")");
 
     // Rank 0: the work directory, what is done, what is left.
-    std::vector<std::uint64_t> todo;
-    bool complete = false;
-    int lock_fd = -1;
+    sweep_workdir work(out_path, s, si, sn);
+    sweep_workdir::state st;
     if (!ranks.together([&] {
             if (!root) return;
-            const std::string manifest = work + "/sweep.txt";
-            const std::string want = manifest_text(s, si, sn);
-            if (resume && fs::exists(out_path)) {
-                // Killed after OUT was renamed, while the work directory was being removed?
-                const sweep_file_info info = read_sweep_file_info(out_path);
-                if (info.fingerprint == s.fingerprint && info.shard_index == si &&
-                    info.shard_count == sn) {
-                    complete = true;
-                    fs::remove_all(work);
-                    return;
-                }
-            }
-            if (!fs::exists(work)) {
-                if (resume)
-                    std::fprintf(stderr, "sweep: %s does not exist: nothing to resume, starting\n",
-                                 work.c_str());
-                fs::create_directories(work);
-                lock_fd = lock_work_dir(work);
-                write_file_atomically(manifest, want);
-            } else {
-                if (!resume)
-                    throw spikebar::config_error(
-                        "sweep: " + work +
-                        " exists (an interrupted sweep?): continue it with --resume, or remove it");
-                lock_fd = lock_work_dir(work);
-                std::string have;
-                if (fs::exists(manifest)) {
-                    have = read_config_text(manifest);
-                } else {  // killed before the manifest was renamed: fresh unless points exist
-                    bool points = false;
-                    for (const auto& e : fs::directory_iterator(work))
-                        points = points || e.path().extension() == ".h5";
-                    if (!points) {
-                        write_file_atomically(manifest, want);
-                        have = want;
-                    }
-                }
-                if (have != want)
-                    throw spikebar::config_error(
-                        "sweep --resume: " + work +
-                        " belongs to a different sweep or shard (its sweep.txt differs from this "
-                        "config's); remove it, or use another --out");
-            }
-            for (const auto& e : fs::directory_iterator(work)) {  // left by a killed run
-                if (e.path().extension() == ".tmp") fs::remove(e.path());
-            }
-            std::size_t done = 0;
-            for (std::size_t i : mine) {
-                const std::string file = work + "/" + point_name(i) + ".h5";
-                if (!fs::exists(file)) {
-                    todo.push_back(i);
-                    continue;
-                }
-                const std::string why = point_file_mismatch(file, s.points[i]);
-                if (!why.empty())
-                    throw spikebar::io_error(file + ": not point " + std::to_string(i) +
-                                             " of this sweep: " + why +
-                                             "; remove it to recompute the point");
-                ++done;
-            }
+            st = work.open(resume, mine);
+            if (st.complete) return;
             std::printf("sweep  %s: %zu points", config_path.c_str(), s.points.size());
             if (sn > 1) std::printf(", shard %d/%d: %zu of them", si, sn, mine.size());
             std::printf(", varying %zu key%s", s.keys.size(), s.keys.size() == 1 ? "" : "s");
             if (ranks.mpi()) std::printf(", %d MPI ranks", ranks.size());
-            if (resume) std::printf("; resumed: %zu done earlier, %zu to run", done, todo.size());
+            if (resume)
+                std::printf("; resumed: %zu done earlier, %zu to run", st.done, st.todo.size());
             std::printf("\n");
             std::fflush(stdout);
         }))
         return 2;
+    std::vector<std::uint64_t>& todo = st.todo;
+    const bool complete = st.complete;
     std::vector<std::uint64_t> flag{complete ? 1u : 0u};
     ranks.broadcast(flag);
     if (flag[0]) {
@@ -298,7 +206,7 @@ int cmd_sweep(const args& a) {
         for (std::uint64_t k = ranks.next(); k < todo.size(); k = ranks.next()) {
             const sweep_point& p = s.points[todo[k]];
             const std::uint64_t lanes = std::uint64_t(sizes[p.index].lanes);
-            const std::string file = work + "/" + point_name(p.index) + ".h5";
+            const std::string file = work.point_file(p.index);
             const std::string what =
                 "point " + std::to_string(p.index) + ": " + describe_point(s, p);
             const auto t0 = std::chrono::steady_clock::now();
@@ -335,18 +243,12 @@ int cmd_sweep(const args& a) {
     if (bar) bar->finish();
 
     // Every point of this shard is in the work directory: assemble OUT.
-    std::vector<point_source> sources;
-    for (std::size_t i : mine) {
-        const std::string file = work + "/" + point_name(i) + ".h5";
-        if (!fs::exists(file)) throw spikebar::io_error(file + ": missing after the sweep ran");
-        sources.push_back({i, file, "/"});
-    }
+    const std::vector<point_source> sources = work.sources(mine);
     if (!fs::path(out_path).parent_path().empty())
         fs::create_directories(fs::path(out_path).parent_path());
     const std::vector<point_summary> rows =
         write_sweep_file(out_path, s, config_path, sources, si, sn, command);
-    if (lock_fd >= 0) ::close(lock_fd);
-    fs::remove_all(work);
+    work.remove();
     const double sec =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
     print_table(s, rows);

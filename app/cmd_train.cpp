@@ -7,9 +7,9 @@
 #include <sstream>
 
 #include "app/cli.hpp"
-#include "app/run_cli.hpp"
 #include "app/commands.hpp"
 #include "app/progress.hpp"
+#include "app/run_cli.hpp"
 #include "common/errors.hpp"
 #include "common/version.hpp"
 #include "experiments/config/config.hpp"

@@ -9,9 +9,9 @@
 #include <memory>
 
 #include "app/cli.hpp"
-#include "app/run_cli.hpp"
 #include "app/commands.hpp"
 #include "app/progress.hpp"
+#include "app/run_cli.hpp"
 #include "common/clock.hpp"
 #include "common/errors.hpp"
 #include "common/version.hpp"
