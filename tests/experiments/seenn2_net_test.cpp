@@ -20,6 +20,7 @@
 #include "common/rng.hpp"
 #include "earlyexit/preset.hpp"
 #include "earlyexit/replay.hpp"
+#include "same_bits.hpp"
 #include "snn/model_io.hpp"
 #include "synthetic_images.hpp"
 
@@ -53,9 +54,7 @@ snn::dataset noise_images(std::size_t n, snn::shape3 in, std::uint64_t seed) {
     return d;
 }
 
-bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
-    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
-}
+using test_support::same_bits;
 
 struct temp_dir {
     fs::path path;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "helpers.hpp"
+#include "same_bits.hpp"
 #include "synthetic_images.hpp"
 
 using namespace snn;
@@ -32,11 +33,7 @@ model make(const std::string& layers, const std::string& kind, int T, std::uint6
     return make_model(net, neuron_params{}, {1, 8, 8}, seed);
 }
 
-bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
-    // memcmp of an empty vector's null data() is undefined (UBSan reports it).
-    return a.size() == b.size() &&
-           (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
-}
+using test_support::same_bits;
 
 }  // namespace
 
