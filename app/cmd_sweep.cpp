@@ -15,6 +15,7 @@
 #include "app/commands.hpp"
 #include "app/progress.hpp"
 #include "app/run_cli.hpp"
+#include "common/clock.hpp"
 #include "common/errors.hpp"
 #include "experiments/config/config.hpp"
 #include "experiments/run_eval.hpp"
@@ -74,6 +75,30 @@ std::string nj(double pj) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.3f", pj / 1000);
     return buf;
+}
+
+// Points i, i + n, i + 2n, ... of shard i/n (`text` as given); config_error if none.
+std::vector<std::size_t> shard_points(const sweep_spec& s, int si, int sn, const std::string& text) {
+    std::vector<std::size_t> mine;
+    for (const auto& p : s.points)
+        if (p.index % std::size_t(sn) == std::size_t(si)) mine.push_back(p.index);
+    if (mine.empty())
+        throw spikebar::config_error("sweep: --shard " + text + ": no points in this shard (the "
+                                     "sweep has " + std::to_string(s.points.size()) + ")");
+    return mine;
+}
+
+// One finished point on stdout (with its rank under MPI).
+void print_point(const sweep_spec& s, const sweep_point& p, const point_summary& sum,
+                 const sweep_ranks& ranks, double seconds) {
+    const std::string rank =
+        ranks.mpi() ? "  [rank " + std::to_string(ranks.rank()) + "]" : std::string();
+    std::printf("point %zu of %zu%s  %s  accuracy %s %%  timesteps %.3f  %s nJ/img  (%.1f s)\n",
+                p.index, s.points.size(), rank.c_str(), describe_point(s, p).c_str(),
+                mean_sd(sum.accuracy_mean, sum.accuracy_std, sum.lanes).c_str(),
+                sum.mean_timesteps, sum.energy_recorded ? nj(sum.mean_energy_pj).c_str() : "-",
+                seconds);
+    std::fflush(stdout);
 }
 
 // The points table on stdout: the varied values, then the summaries.
@@ -154,14 +179,7 @@ int cmd_sweep(const args& a) {
             sizes = check_sweep_inputs(s);
         }))
         return 2;
-    std::vector<std::size_t> mine;  // this shard's points
-    for (const auto& p : s.points)
-        if (p.index % std::size_t(sn) == std::size_t(si)) mine.push_back(p.index);
-    if (mine.empty())
-        throw spikebar::config_error("sweep: --shard " + shard +
-                                     ": no points in this shard (the "
-                                     "sweep has " +
-                                     std::to_string(s.points.size()) + ")");
+    const std::vector<std::size_t> mine = shard_points(s, si, sn, shard);
 
     // Rank 0: the work directory, what is done, what is left.
     sweep_workdir work(out_path, s, si, sn);
@@ -222,15 +240,7 @@ int cmd_sweep(const args& a) {
             ranks.finished(sizes[p.index].samples * lanes);
             const point_summary sum = summarize_point({p.index, file, "/"});
             if (bar && bar->is_terminal()) std::fprintf(stderr, "\r\033[K");
-            std::printf(
-                "point %zu of %zu%s  %s  accuracy %s %%  timesteps %.3f  %s nJ/img  (%.1f s)\n",
-                p.index, s.points.size(),
-                ranks.mpi() ? ("  [rank " + std::to_string(ranks.rank()) + "]").c_str() : "",
-                describe_point(s, p).c_str(),
-                mean_sd(sum.accuracy_mean, sum.accuracy_std, sum.lanes).c_str(), sum.mean_timesteps,
-                sum.energy_recorded ? nj(sum.mean_energy_pj).c_str() : "-",
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-            std::fflush(stdout);
+            print_point(s, p, sum, ranks, spikebar::seconds_since(t0));
         }
     } catch (const std::exception& e) {
         if (!ranks.mpi()) throw;

@@ -60,6 +60,63 @@ std::string percent(double x) {
     return buf;
 }
 
+// The model against the dataset: its input shape and its readout's class count.
+void check_model_fits(const snn::model& m, const run_config& cfg, const snn::dataset& train) {
+    const snn::shape3 input{train.channels, train.height, train.width};
+    if (m.arch.input.c != input.c || m.arch.input.h != input.h || m.arch.input.w != input.w)
+        throw spikebar::config_error("train.init_model = " + cfg.train.init_model +
+                                     ": the model takes [" + std::to_string(m.arch.input.c) + ", " +
+                                     std::to_string(m.arch.input.h) + ", " +
+                                     std::to_string(m.arch.input.w) + "] inputs, the dataset's are [" +
+                                     std::to_string(input.c) + ", " + std::to_string(input.h) +
+                                     ", " + std::to_string(input.w) + "]");
+    if (m.num_classes() != train.num_classes)
+        throw spikebar::config_error("network.layers: the readout has " + std::to_string(m.num_classes()) +
+                                     " outputs, the dataset " + std::to_string(train.num_classes) + " classes");
+}
+
+// What --resume continues from: the checkpoint of the same training sections.
+struct resumed {
+    snn::model m;
+    snn::optimizer_state opt;
+    int epochs_done = 0;
+    double seconds = 0;  // training time before [s]
+};
+resumed load_resume_point(const std::string& ckpt_path, const std::string& config_text) {
+    if (!std::filesystem::exists(ckpt_path))
+        throw spikebar::io_error(ckpt_path + ": no checkpoint to resume from");
+    snn::checkpoint c = snn::load_checkpoint(ckpt_path);
+    if (training_sections(c.m.metadata["config"]) != training_sections(config_text))
+        throw spikebar::config_error(
+            "train --resume: " + ckpt_path +
+            " was written with a different [network], [lif], [train] or [data];"
+            " start afresh without --resume");
+    resumed r;
+    r.seconds = std::stod(c.m.metadata["train_seconds"]);
+    r.epochs_done = c.epochs_done;
+    r.m = std::move(c.m);
+    r.opt = std::move(c.opt);
+    return r;
+}
+
+// Test accuracy at every fixed t of the trainer's network, deployed (BatchNorm folded).
+std::vector<double> test_accuracy(const snn::trainer& tr, const snn::dataset& test,
+                                  const run_config& cfg) {
+    const snn::model deployed = snn::fold_batchnorm(tr.net());
+    const snn::ideal_synapse syn(deployed);
+    const eval_result ev = evaluate(deployed, syn, test, cfg.eval.batch_size, cfg.train.seed);
+    std::vector<double> acc;
+    for (int t = 1; t <= ev.timesteps; ++t) acc.push_back(ev.accuracy(t));
+    return acc;
+}
+
+// "88.10 88.62 ...": accuracies as the model's metadata records them.
+std::string accuracy_list(const std::vector<double>& acc) {
+    std::string s;
+    for (std::size_t i = 0; i < acc.size(); ++i) s += (i ? " " : "") + percent(acc[i]);
+    return s;
+}
+
 }  // namespace
 
 int cmd_train(const args& a) {
@@ -89,32 +146,16 @@ int cmd_train(const args& a) {
     snn::model m = cfg.train.init_model.empty()
                        ? snn::make_model(cfg.network, cfg.lif, input, cfg.train.seed)
                        : std::move(init);
-    if (m.arch.input.c != input.c || m.arch.input.h != input.h || m.arch.input.w != input.w)
-        throw spikebar::config_error("train.init_model = " + cfg.train.init_model +
-                                     ": the model takes [" + std::to_string(m.arch.input.c) + ", " +
-                                     std::to_string(m.arch.input.h) + ", " +
-                                     std::to_string(m.arch.input.w) + "] inputs, the dataset's are [" +
-                                     std::to_string(input.c) + ", " + std::to_string(input.h) +
-                                     ", " + std::to_string(input.w) + "]");
-    if (m.num_classes() != train.num_classes)
-        throw spikebar::config_error("network.layers: the readout has " + std::to_string(m.num_classes()) +
-                                     " outputs, the dataset " + std::to_string(train.num_classes) + " classes");
+    check_model_fits(m, cfg, train);
     int first_epoch = 0;
     double seconds_before = 0.0;
     snn::optimizer_state opt;
     if (resume) {
-        if (!std::filesystem::exists(ckpt_path))
-            throw spikebar::io_error(ckpt_path + ": no checkpoint to resume from");
-        snn::checkpoint c = snn::load_checkpoint(ckpt_path);
-        if (training_sections(c.m.metadata["config"]) != training_sections(config_text))
-            throw spikebar::config_error(
-                "train --resume: " + ckpt_path +
-                " was written with a different [network], [lif], [train] or [data];"
-                " start afresh without --resume");
-        seconds_before = std::stod(c.m.metadata["train_seconds"]);
-        first_epoch = c.epochs_done;
-        m = std::move(c.m);
-        opt = std::move(c.opt);
+        resumed r = load_resume_point(ckpt_path, config_text);
+        seconds_before = r.seconds;
+        first_epoch = r.epochs_done;
+        m = std::move(r.m);
+        opt = std::move(r.opt);
     }
     const std::size_t steps = train.size() / static_cast<std::size_t>(cfg.train.batch_size);
     if (steps == 0)
@@ -149,15 +190,10 @@ int cmd_train(const args& a) {
         bar.finish(tail);
         seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-        snn::model deployed = snn::fold_batchnorm(tr.net());
-        const snn::ideal_synapse syn(deployed);
-        const eval_result ev = evaluate(deployed, syn, test, cfg.eval.batch_size, cfg.train.seed);
+        const std::vector<double> acc = test_accuracy(tr, test, cfg);
         std::string line = "epoch " + std::to_string(epoch + 1) + " test accuracy";
-        last_acc.clear();
-        for (int t = 1; t <= T; ++t) {
-            line += "  T=" + std::to_string(t) + " " + percent(ev.accuracy(t)) + "%";
-            last_acc += (t > 1 ? " " : "") + percent(ev.accuracy(t));
-        }
+        for (int t = 1; t <= T; ++t) line += "  T=" + std::to_string(t) + " " + percent(acc[t - 1]) + "%";
+        last_acc = accuracy_list(acc);
         std::fprintf(stderr, "%s  (training %s so far)\n", line.c_str(), format_duration(seconds).c_str());
 
         snn::model& net = tr.net();
@@ -167,10 +203,7 @@ int cmd_train(const args& a) {
     }
     if (first_epoch >= cfg.train.epochs) {
         std::fprintf(stderr, "train: %s already holds all %d epochs\n", ckpt_path.c_str(), cfg.train.epochs);
-        snn::model deployed = snn::fold_batchnorm(tr.net());
-        const snn::ideal_synapse syn(deployed);
-        const eval_result ev = evaluate(deployed, syn, test, cfg.eval.batch_size, cfg.train.seed);
-        for (int t = 1; t <= T; ++t) last_acc += (t > 1 ? " " : "") + percent(ev.accuracy(t));
+        last_acc = accuracy_list(test_accuracy(tr, test, cfg));
     }
 
     snn::model deployed = snn::fold_batchnorm(tr.net());

@@ -103,6 +103,76 @@ snn_run run_snn(const snn::model& m, const snn::dataset& data, const run_config&
     return r;
 }
 
+// The SNN whose exits the policy learns, cut to T_max steps, and *cfg: the config with the
+// model's [network] and [lif]. Refuses a checkpoint, T_max above the model's T, and a
+// config without a held-out set.
+snn::model load_snn(const std::string& model_path, const run_config& given, run_config* cfg) {
+    snn::model m = snn::load_model(model_path);
+    if (m.has_batchnorm())
+        throw spikebar::io_error(model_path +
+                                 ": holds BatchNorm layers (a training checkpoint?); use the "
+                                 "model file spikebar train wrote");
+    *cfg = with_model(given, m, model_path);
+    const int tm = cfg->earlyexit.t_max;
+    if (tm > m.steps())
+        throw spikebar::config_error("earlyexit.t_max = " + std::to_string(tm) + ": the SNN " +
+                                     model_path + " runs " + std::to_string(m.steps()) +
+                                     " timesteps");
+    m.net.timesteps = tm;  // evaluate() runs exactly T_max steps
+    if (cfg->data.validation == 0)
+        throw spikebar::config_error(
+            "data.validation = 0: train-policy scores the policy on a held-out tail of the "
+            "training set (e.g. --set data.validation=5000)");
+    return m;
+}
+
+// The images the SNN takes against the dataset's.
+void check_input(const snn::model& m, const std::string& model_path, const snn::dataset& d) {
+    const auto& in = m.arch.input;
+    if (in.c != d.channels || in.h != d.height || in.w != d.width)
+        throw spikebar::io_error(model_path + ": /network@input_shape is [" + std::to_string(in.c) +
+                                 ", " + std::to_string(in.h) + ", " + std::to_string(in.w) +
+                                 "], the dataset's images are [" + std::to_string(d.channels) +
+                                 ", " + std::to_string(d.height) + ", " +
+                                 std::to_string(d.width) + "]");
+}
+
+// The policy-gradient training of [earlyexit]'s seenn2_* keys on top of [train].
+policy_train_params make_policy_params(const run_config& cfg) {
+    const auto& ee = cfg.earlyexit;
+    policy_train_params pp;
+    pp.t_max = ee.t_max;
+    pp.beta = ee.seenn2_beta;
+    pp.seed = ee.seenn2_seed;
+    pp.train = cfg.train;
+    pp.train.epochs = ee.seenn2_epochs;
+    pp.train.batch_size = ee.seenn2_batch_size;
+    pp.train.lr = ee.seenn2_lr;
+    pp.train.seed = ee.seenn2_seed;
+    pp.eval_batch_size = cfg.eval.batch_size;
+    return pp;
+}
+
+// The trained policy net on the test set: the SNN exits at the chosen T_i, replayed from
+// its logged outputs, against the SNN at every fixed T.
+struct test_report {
+    earlyexit::replay_summary sum;
+    policy_score score;
+    std::string fixed;  // "88.10 88.62 ..." [%] at T = 1..T_max
+};
+test_report score_on_test(const snn::model& net, const snn::dataset& test, const snn_run& r_test,
+                          const run_config& cfg) {
+    const auto& ee = cfg.earlyexit;
+    const std::vector<std::int32_t> t_test = choose_timesteps(net, test, cfg.eval.batch_size);
+    const earlyexit::preset_policy preset(earlyexit::policy_kind::seenn2);
+    test_report r;
+    r.sum = earlyexit::summarize(earlyexit::replay(preset, r_test.view(), t_test.data()));
+    r.score = score_timesteps(t_test, r_test.correct, ee.t_max, ee.seenn2_beta);
+    for (int t = 1; t <= ee.t_max; ++t)
+        r.fixed += (t > 1 ? " " : "") + percent(r_test.ev.accuracy(t));
+    return r;
+}
+
 }  // namespace
 
 int cmd_train_policy(const args& a) {
@@ -112,35 +182,16 @@ int cmd_train_policy(const args& a) {
     const run_config given = run.load(cli);
     const std::string &model_path = run.model_path, &out_path = run.out_path;
     if (given.eval.threads > 0) omp_set_num_threads(given.eval.threads);
-    snn::model m = snn::load_model(model_path);
-    if (m.has_batchnorm())
-        throw spikebar::io_error(model_path +
-                                 ": holds BatchNorm layers (a training checkpoint?); use the "
-                                 "model file spikebar train wrote");
-    const run_config cfg = with_model(given, m, model_path);  // the model's [network], [lif]
+    run_config cfg;
+    snn::model m = load_snn(model_path, given, &cfg);
     const auto& ee = cfg.earlyexit;
     const int tm = ee.t_max;
-    const int model_t = m.steps();
-    if (tm > model_t)
-        throw spikebar::config_error("earlyexit.t_max = " + std::to_string(tm) + ": the SNN " +
-                                     model_path + " runs " + std::to_string(model_t) +
-                                     " timesteps");
-    m.net.timesteps = tm;  // evaluate() runs exactly T_max steps
-    if (cfg.data.validation == 0)
-        throw spikebar::config_error(
-            "data.validation = 0: train-policy scores the policy on a held-out tail of the "
-            "training set (e.g. --set data.validation=5000)");
 
     const snn::dataset train = load_dataset(cfg.data, "train");
     const snn::dataset held = load_dataset(cfg.data, "validation");
     const snn::dataset test = load_dataset(cfg.data, "test");
+    check_input(m, model_path, train);
     const auto& in = m.arch.input;
-    if (in.c != train.channels || in.h != train.height || in.w != train.width)
-        throw spikebar::io_error(model_path + ": /network@input_shape is [" + std::to_string(in.c) +
-                                 ", " + std::to_string(in.h) + ", " + std::to_string(in.w) +
-                                 "], the dataset's images are [" + std::to_string(train.channels) +
-                                 ", " + std::to_string(train.height) + ", " +
-                                 std::to_string(train.width) + "]");
     // Built before the SNN runs so that a bad seenn2_layers fails at once.
     snn::model policy = make_policy_net(ee.seenn2_layers, tm, in, ee.seenn2_seed);
     const std::size_t steps = train.size() / static_cast<std::size_t>(ee.seenn2_batch_size);
@@ -163,16 +214,7 @@ int cmd_train_policy(const args& a) {
     const snn_run r_test = run_snn(m, test, cfg, "test");
     const double snn_seconds = spikebar::seconds_since(t_snn);
 
-    policy_train_params pp;
-    pp.t_max = tm;
-    pp.beta = ee.seenn2_beta;
-    pp.seed = ee.seenn2_seed;
-    pp.train = cfg.train;
-    pp.train.epochs = ee.seenn2_epochs;
-    pp.train.batch_size = ee.seenn2_batch_size;
-    pp.train.lr = ee.seenn2_lr;
-    pp.train.seed = ee.seenn2_seed;
-    pp.eval_batch_size = cfg.eval.batch_size;
+    const policy_train_params pp = make_policy_params(cfg);
 
     const auto t_train = std::chrono::steady_clock::now();
     auto t_epoch = t_train;
@@ -206,14 +248,10 @@ int cmd_train_policy(const args& a) {
         });
     const double train_seconds = spikebar::seconds_since(t_train);
 
-    // Test set: the SNN exits at the chosen T_i, replayed from its logged outputs.
-    const std::vector<std::int32_t> t_test = choose_timesteps(net, test, cfg.eval.batch_size);
-    const earlyexit::preset_policy preset(earlyexit::policy_kind::seenn2);
-    const earlyexit::replay_summary sum =
-        earlyexit::summarize(earlyexit::replay(preset, r_test.view(), t_test.data()));
-    const policy_score test_score = score_timesteps(t_test, r_test.correct, tm, ee.seenn2_beta);
-    std::string fixed;
-    for (int t = 1; t <= tm; ++t) fixed += (t > 1 ? " " : "") + percent(r_test.ev.accuracy(t));
+    const test_report tr = score_on_test(net, test, r_test, cfg);
+    const earlyexit::replay_summary& sum = tr.sum;
+    const policy_score& test_score = tr.score;
+    const std::string& fixed = tr.fixed;
     std::printf(
         "test  seenn2 beta=%g  accuracy %s%% at mean T %s (p50 %d, p90 %d, p99 %d; %s)  reward "
         "%s  fixed T=1..%d: %s%%\n",
