@@ -137,7 +137,8 @@ bool same(const nir::array& a, const nir::array& b) {
     return a.shape == b.shape && a.is_text == b.is_text && a.text == b.text &&
            a.is_integer == b.is_integer && a.is_float32 == b.is_float32 &&
            a.values.size() == b.values.size() &&
-           std::memcmp(a.values.data(), b.values.data(), a.values.size() * sizeof(double)) == 0;
+           (a.values.empty() ||  // memcmp of a null data() is undefined, even for 0 bytes
+            std::memcmp(a.values.data(), b.values.data(), a.values.size() * sizeof(double)) == 0);
 }
 
 bool same(const std::map<std::string, nir::array>& a, const std::map<std::string, nir::array>& b) {
