@@ -8,13 +8,13 @@
 #include <cstdlib>
 #include <string>
 
-#include "common/errors.hpp"
 #include "experiments/config/config.hpp"
 #include "experiments/sweep/sweep.hpp"
+#include "fuzz/run_model.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string text(reinterpret_cast<const char*>(data), size);
-    try {
+    fuzz::allowing_input_errors([&] {
         const experiments::run_config c = experiments::parse_config(text, "config fuzz.ini");
         const std::string effective = experiments::effective_config(c);
         const std::string again = experiments::effective_config(
@@ -25,12 +25,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             std::abort();
         }
         const auto lines = experiments::read_sweep_section(text, "config fuzz.ini");
-        if (lines.empty()) return 0;
+        if (lines.empty()) return;
         bool model_line = false;
         for (const auto& l : lines) model_line = model_line || l.key == "model";
         experiments::plan_sweep(text, "config fuzz.ini", {}, model_line ? "" : "(--model)");
-    } catch (const spikebar::config_error&) {
-    } catch (const spikebar::io_error&) {
-    }
+    });
     return 0;
 }

@@ -5,12 +5,12 @@
 // any crash, sanitizer report, or exception other than io_error and config_error.
 #include <cstdint>
 
-#include "common/errors.hpp"
 #include "earlyexit/params.hpp"
 #include "earlyexit/policy.hpp"
 #include "earlyexit/replay.hpp"
 #include "experiments/io/run_reader.hpp"
 #include "fuzz/h5_edit.hpp"
+#include "fuzz/run_model.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static const std::vector<std::string> seeds = fuzz::seed_files(
@@ -19,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     static const std::string path = fuzz::scratch_path("-run.h5");
     if (size == 0) return 0;
     fuzz::write_edited(seeds[data[0] % seeds.size()], data + 1, size - 1, path);
-    try {
+    fuzz::allowing_input_errors([&] {
         const experiments::run_reader r(path);
         const experiments::run_file_header& h = r.header();
         for (int c = 0; c < h.lanes; ++c) {
@@ -33,8 +33,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             p.validate();
             earlyexit::replay(*earlyexit::make_policy(p), log.view());
         }
-    } catch (const spikebar::io_error&) {
-    } catch (const spikebar::config_error&) {
-    }
+    });
     return 0;
 }

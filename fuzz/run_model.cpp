@@ -11,9 +11,7 @@
 namespace fuzz {
 
 void run_briefly(const snn::model& loaded) {
-    bool has_bn = false;
-    for (const auto& l : loaded.arch.layers) has_bn |= l.kind == snn::layer_kind::bn;
-    const snn::model m = has_bn ? snn::fold_batchnorm(loaded) : loaded;
+    const snn::model m = loaded.has_batchnorm() ? snn::fold_batchnorm(loaded) : loaded;
     const snn::ideal_synapse syn(m);
     snn::engine e(m, syn, 1);
     const std::size_t n = 2;

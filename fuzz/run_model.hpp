@@ -1,10 +1,24 @@
-// What every model-producing fuzz target does with a model it was given: a short ideal
-// inference, so that a file the loader accepts but the engine cannot run is found.
+// What the fuzz targets share once a reader has answered: the errors a bad input may
+// end in, a short ideal inference of an accepted model (so that a file the loader accepts
+// but the engine cannot run is found), and the consistency of an accepted dataset.
 #pragma once
+#include "common/errors.hpp"
 #include "snn/dataset.hpp"
 #include "snn/model.hpp"
 
 namespace fuzz {
+
+// Runs f. io_error and config_error are the right answer to a bad input (the CLI turns
+// them into one line and exit 2), so they end the run quietly; any other exception
+// escapes, and libFuzzer reports it as a finding ("internal error", exit 1, in the CLI).
+template <class F>
+void allowing_input_errors(F&& f) {
+    try {
+        f();
+    } catch (const spikebar::io_error&) {
+    } catch (const spikebar::config_error&) {
+    }
+}
 
 // Folds bn layers if any, then runs 2 samples for min(T, 3) steps on the ideal synapse.
 void run_briefly(const snn::model& loaded);
